@@ -1,0 +1,114 @@
+"""The spider's arguments (-a NAME=VALUE), checked before anything is downloaded."""
+
+import glob
+import os
+from dataclasses import dataclass, field
+from datetime import date
+
+from crawler.urls import NotAnArticleURL
+
+
+class ArgumentError(ValueError):
+    """A spider argument that cannot be used; the message is one line for the user."""
+
+
+@dataclass
+class RunArguments:
+    since: date | None = None
+    until: date | None = None
+    sections: list[str] = field(default_factory=list)
+    urls: list[str] = field(default_factory=list)
+    source: str = "rfi"
+    archive_files: list[str] = field(default_factory=list)
+
+    @property
+    def backfill(self):
+        return self.since is not None
+
+    def in_window(self, day):
+        """Whether a date (or a YYYYMMDD string) lies inside since..until, both inclusive."""
+        if isinstance(day, str):
+            day = _yyyymmdd(day)
+        if day is None:
+            return False
+        return (self.since is None or day >= self.since) and (self.until is None or day <= self.until)
+
+    def month_in_window(self, year, month):
+        first = date(year, month, 1)
+        last = date(year + month // 12, month % 12 + 1, 1)
+        return (self.since is None or last > self.since) and (self.until is None or first <= self.until)
+
+
+SOURCES = ("rfi", "feedx", "archive")
+
+
+def parse_arguments(article_urls, known_sections, *, since=None, until=None, sections=None, urls=None,
+                    source=None, archive=None):
+    """RunArguments from the raw -a values, or ArgumentError naming the bad one."""
+    run = RunArguments()
+    run.since = _iso_date("since", since)
+    run.until = _iso_date("until", until)
+    if run.until and not run.since:
+        raise ArgumentError("until= needs since= (a backfill window is since..until)")
+    if run.since and run.until and run.since > run.until:
+        raise ArgumentError(f"since={run.since} is after until={run.until}")
+    run.sections = _split(sections)
+    unknown = [name for name in run.sections if name not in known_sections]
+    if unknown:
+        raise ArgumentError(
+            f"unknown section {', '.join(unknown)}; known sections: {', '.join(known_sections)}"
+        )
+    try:
+        run.urls = [article_urls.canonical(url) for url in _split(urls)]
+    except NotAnArticleURL as error:
+        raise ArgumentError(f"urls=: {error}") from None
+    if archive is not None:
+        run.source = "archive"
+        run.archive_files = _archive_files(archive)
+    if source is not None:
+        if source not in SOURCES or (source == "archive" and archive is None):
+            raise ArgumentError(f"unknown source={source}; use source=rfi, source=feedx or archive=PATH")
+        if archive is not None and source != "archive":
+            raise ArgumentError(f"archive= reads saved feedx items; it cannot be combined with source={source}")
+        run.source = source
+    chosen = [name for name, value in (("since", run.since), ("sections", run.sections), ("urls", run.urls)) if value]
+    if len(chosen) > 1:
+        raise ArgumentError(f"{' and '.join(chosen)} cannot be combined: each picks its own way to discover articles")
+    if run.source != "rfi" and chosen:
+        raise ArgumentError(f"{chosen[0]}= applies to source=rfi only")
+    return run
+
+
+def _archive_files(archive):
+    """A file, a folder (its *.md, sorted) or a glob pattern."""
+    if os.path.isdir(archive):
+        files = sorted(glob.glob(os.path.join(archive, "*.md")))
+    elif os.path.isfile(archive):
+        files = [archive]
+    else:
+        files = sorted(path for path in glob.glob(archive) if os.path.isfile(path))
+    if not files:
+        raise ArgumentError(f"archive={archive}: no feedx item files there")
+    return [os.path.abspath(path) for path in files]
+
+
+def _iso_date(name, value):
+    if value is None or value == "":
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ArgumentError(f"{name}={value} is not a date; use YYYY-MM-DD") from None
+
+
+def _yyyymmdd(text):
+    try:
+        return date(int(text[:4]), int(text[4:6]), int(text[6:8]))
+    except (ValueError, TypeError):
+        return None
+
+
+def _split(value):
+    if not value:
+        return []
+    return [part.strip() for part in value.split(",") if part.strip()]

@@ -1,0 +1,35 @@
+"""`scrapy crawl` with honest exit codes.
+
+Scrapy's own command exits 0 whatever happened during the crawl. This one
+exits 2 with one line on bad spider arguments, before anything is downloaded,
+and 1 with one line when the run failed (see crawler.verdict).
+"""
+
+import sys
+
+from scrapy.commands.crawl import Command as ScrapyCrawlCommand
+from scrapy.exceptions import UsageError
+
+from crawler.arguments import ArgumentError
+
+
+class Command(ScrapyCrawlCommand):
+    def run(self, args, opts):
+        if len(args) != 1:
+            raise UsageError("give exactly one spider name")
+        crawler = self._create_crawler(args[0])
+        check = getattr(crawler.spidercls, "check_arguments", None)
+        if check is not None:
+            try:
+                check(crawler.settings, **opts.spargs)
+            except ArgumentError as error:
+                print(f"{args[0]}: bad argument: {error}", file=sys.stderr)
+                self.exitcode = 2
+                return
+        self.crawler_process.crawl(crawler, **opts.spargs)
+        self.crawler_process.start()
+        if self.crawler_process.bootstrap_failed:
+            self.exitcode = 1
+        elif failure := crawler.stats.get_value("run/failure"):
+            print(f"{args[0]}: failed: {failure}", file=sys.stderr)
+            self.exitcode = 1

@@ -1,0 +1,98 @@
+"""Reading the site's listings: RSS feeds and sitemaps, into (link, date) entries.
+
+Parsing recovers from malformed XML as far as lxml can; what cannot be read
+raises UnreadableListing so the spider can count and log it with the URL.
+"""
+
+import re
+from dataclasses import dataclass
+
+from lxml import etree
+from scrapy.utils.gz import gunzip, gzip_magic_number
+from scrapy.utils.sitemap import Sitemap
+
+from crawler.extract.dates import to_utc_iso
+
+MONTHLY_SITEMAP = re.compile(r"contents_(\d{4})(\d{2})\.xml(?:\.gz)?$")
+
+
+class UnreadableListing(ValueError):
+    """A feed or sitemap that holds no readable list of entries."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    link: str
+    lastmod: str | None = None  # UTC ISO, when the listing says
+
+
+def xml_body(response, max_size):
+    """The XML of a feed or sitemap response, gunzipped when it is a .gz file."""
+    body = response.body
+    if gzip_magic_number(response):
+        try:
+            body = gunzip(body, max_size=max_size)
+        except Exception as error:  # corrupt gzip or over the size limit
+            raise UnreadableListing(f"cannot gunzip: {error}") from error
+    if not body.strip():
+        raise UnreadableListing("empty body")
+    return body
+
+
+def sitemap_entries(body):
+    """("sitemapindex" | "urlset", [Entry]) from a sitemap body."""
+    try:
+        sitemap = Sitemap(body)
+    except (etree.XMLSyntaxError, StopIteration, ValueError) as error:
+        raise UnreadableListing(f"not a sitemap: {error}") from error
+    if sitemap.type not in ("sitemapindex", "urlset"):
+        raise UnreadableListing(f"not a sitemap: root element <{sitemap.type}>")
+    entries = []
+    for entry in sitemap:
+        modified = entry.get("lastmod") or entry.get("publication_date")
+        entries.append(Entry(entry["loc"], to_utc_iso(modified) if modified else None))
+    return sitemap.type, entries
+
+
+def feed_entries(body):
+    """[Entry] of an RSS 2.0 or Atom feed, with each item's element for callers that need more."""
+    return [(Entry(link, lastmod), item) for link, lastmod, item in _feed_items(body)]
+
+
+def _feed_items(body):
+    parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True, huge_tree=True)
+    try:
+        root = etree.fromstring(body, parser=parser)
+    except etree.XMLSyntaxError as error:
+        raise UnreadableListing(f"not a feed: {error}") from error
+    if root is None:
+        raise UnreadableListing("not a feed: no XML root")
+    items = root.xpath("//*[local-name()='item' or local-name()='entry']")
+    if not items and etree.QName(root).localname not in ("rss", "feed", "RDF"):
+        raise UnreadableListing(f"not a feed: root element <{etree.QName(root).localname}>")
+    for item in items:
+        link = child_text(item, "link") or _atom_link(item) or child_text(item, "guid")
+        date = child_text(item, "updated") or child_text(item, "pubDate") or child_text(item, "date")
+        if link:
+            yield link.strip(), to_utc_iso(date) if date else None, item
+
+
+def child_text(item, name):
+    """Text of the item's first child element called `name`, whatever its namespace."""
+    for child in item:
+        if isinstance(child.tag, str) and etree.QName(child).localname == name:
+            return "".join(child.itertext()).strip() or None
+    return None
+
+
+def _atom_link(item):
+    for child in item:
+        if isinstance(child.tag, str) and etree.QName(child).localname == "link" and child.get("href"):
+            return child.get("href")
+    return None
+
+
+def monthly_sitemap_month(url):
+    """(year, month) of a contents_YYYYMM.xml map, None for other sitemaps."""
+    match = MONTHLY_SITEMAP.search(url)
+    return (int(match[1]), int(match[2])) if match else None

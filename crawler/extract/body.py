@@ -1,0 +1,141 @@
+"""The article body as a list of text blocks, without the page's boilerplate.
+
+rfi.fr pages and feedx items carry the same body markup; feedx strips the
+class attributes. So every rule below recognises a boilerplate block both by
+RFI's class names and by what survives without them (data-* attributes, tag
+names, link targets, label texts).
+"""
+
+import re
+
+from crawler.extract.text import normalize_space
+
+# Elements whose text is one block of the article.
+BLOCK_TAGS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "dt", "dd"})
+
+# Never article text, whatever their classes: code, media, forms, widgets,
+# figures (their captions describe images) and asides (related articles).
+SKIPPED_TAGS = frozenset(
+    {
+        "script", "style", "noscript", "template", "svg", "math", "button", "form",
+        "input", "select", "textarea", "iframe", "object", "embed", "video", "audio",
+        "picture", "figure", "figcaption", "aside", "nav", "footer",
+        "share-button", "share-modal", "video-player",
+    }
+)
+
+# RFI's class names of blocks that sit inside or around the body.
+BOILERPLATE_CLASSES = re.compile(
+    r"(?:^|\s)(?:"
+    r"m-interstitial\S*|m-block-ad\S*|o-layout-list__item--with-ad|"  # ad slots
+    r"o-self-promo\S*|"  # newsletter and app promotion
+    r"m-em-flash\S*|a-read-more\S*|m-em-quote\S*|"  # read-also boxes
+    r"m-share-bar\S*|t-content__shares\S*|"  # share bar
+    r"o-aside-content\S*|m-item-list-article\S*|"  # related articles
+    r"m-tags-list\S*|m-from-author\S*|t-content__authors\S*|"  # tag and author boxes
+    r"a-media-legend\S*|m-figure\S*|m-feed-sub\S*"  # media captions, audio buttons
+    r")(?:\s|$)"
+)
+
+# Attributes that mark the same blocks once feedx has stripped the classes.
+BOILERPLATE_ATTRIBUTES = (
+    "data-selfpromo-newsletter",
+    "data-selfpromo-app",
+    "data-readmore-target",
+    "data-readmore-unlocker",
+    "data-tms-ad-type",
+    "data-root-share",
+    "data-article-list",
+    "data-article-item-link",
+    "data-org-type",
+    "data-media-video-id",
+)
+
+# Labels that open a block of boilerplate in feedx items: the share bar
+# ("分享 :"), the author box ("作者：") and feedx's own footer.
+BOILERPLATE_LABELS = re.compile(r"^(?:分享\s*[:：]|作者\s*[:：]|获取更多RSS\s*[:：])")
+
+SHARE_LINK = re.compile(
+    r"facebook\.com/(?:dialog/share|sharer)|whatsapp:|(?:twitter|x)\.com/intent/|rfi\.my/|"
+    r"t\.me/share|linkedin\.com/share"
+)
+
+# feedx squeezes attributes into the tag name (`<divdata-tms-ad-type="box"…>`).
+MANGLED_AD_TAG = re.compile(r"data-tms-ad|data-readmore|selfpromo|data-root-share")
+
+
+def is_boilerplate(element):
+    """True when the element and everything inside it is not article text."""
+    tag = element.tag
+    if not isinstance(tag, str):  # comments, processing instructions
+        return True
+    if tag in SKIPPED_TAGS:
+        return True
+    if not tag.isalnum() and MANGLED_AD_TAG.search(tag):
+        return True
+    attributes = element.attrib
+    if any(name in attributes for name in BOILERPLATE_ATTRIBUTES):
+        return True
+    if BOILERPLATE_CLASSES.search(attributes.get("class", "")):
+        return True
+    if tag == "a":
+        # A link wrapping a figure is a card for another article.
+        return element.find(".//figure") is not None or element.find(".//img") is not None
+    if tag == "div":
+        return _opens_with_label(element) or _is_share_links(element)
+    return False
+
+
+def _opens_with_label(div):
+    first = next(div.iterchildren(), None)
+    lead = div.text if div.text and div.text.strip() else None
+    if lead is None and first is not None and isinstance(first.tag, str):
+        lead = "".join(first.itertext())
+    return bool(lead) and BOILERPLATE_LABELS.match(lead.strip()) is not None
+
+
+def _is_share_links(div):
+    links = div.findall(".//a")
+    return bool(links) and all(SHARE_LINK.search(a.get("href", "")) for a in links)
+
+
+def body_blocks(roots):
+    """Text blocks of the body in reading order.
+
+    `roots` are the lxml elements that make up the body: one container on an
+    rfi.fr page, the top-level nodes after the lede in a feedx item.
+    """
+    blocks = []
+    for root in roots:
+        _collect(root, blocks)
+    return blocks
+
+
+def _collect(element, blocks):
+    if is_boilerplate(element):
+        return
+    if element.tag in BLOCK_TAGS and not _has_block_inside(element):
+        text = normalize_space("".join(_visible_text(element)))
+        if text:
+            blocks.append(text)
+        return
+    for child in element:
+        _collect(child, blocks)
+
+
+def _has_block_inside(element):
+    return any(child.tag in BLOCK_TAGS for child in element.iterdescendants())
+
+
+def _visible_text(element):
+    """Text of an inline element, leaving out boilerplate inside it."""
+    if element.text:
+        yield element.text
+    for child in element:
+        if not is_boilerplate(child):
+            if child.tag == "br":
+                yield "\n"
+            else:
+                yield from _visible_text(child)
+        if child.tail:
+            yield child.tail

@@ -1,0 +1,57 @@
+"""Publication times: every value leaves here in UTC, to the minute or finer, or not at all."""
+
+import re
+from datetime import datetime, timezone
+
+from dateutil import parser as dateutil_parser
+from dateutil import tz
+
+PARIS = tz.gettz("Europe/Paris")
+
+# feedx shows RFI's display time, Paris local: "15/08/2023 - 23:21".
+FEEDX_DISPLAY_TIME = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+# An ISO value that carries a time of day, not a bare date.
+HAS_TIME = re.compile(r"\d[T ]\d{1,2}:\d{2}")
+
+
+def to_utc_iso(value):
+    """An aware ISO 8601 string in UTC, or None for naive, day-only or unreadable values."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        text = str(value).strip()
+        if not HAS_TIME.search(text):
+            return None
+        try:
+            moment = dateutil_parser.isoparse(text)
+        except (ValueError, OverflowError):
+            try:
+                moment = dateutil_parser.parse(text)
+            except (ValueError, OverflowError):
+                return None
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        return None
+    return moment.astimezone(timezone.utc).isoformat()
+
+
+def paris_display_time_to_utc(text):
+    """feedx's "DD/MM/YYYY - HH:MM", Paris local time, as a UTC ISO string (summer and winter time)."""
+    match = FEEDX_DISPLAY_TIME.match(text or "")
+    if not match:
+        return None
+    day, month, year, hour, minute = map(int, match.groups())
+    try:
+        local = datetime(year, month, day, hour, minute, tzinfo=PARIS)
+    except ValueError:
+        return None
+    return to_utc_iso(local)
+
+
+def epoch_ms_to_utc(epoch_ms):
+    return datetime.fromtimestamp(int(epoch_ms) / 1000, tz=timezone.utc).isoformat()
+
+
+def utc_now_iso():
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()

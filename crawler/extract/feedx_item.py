@@ -1,0 +1,78 @@
+"""An item as feedx republishes it: RFI's body markup without classes, behind a small header.
+
+    <div>DD/MM/YYYY - HH:MM</div><img src=…><p><strong>LEDE</strong></p><div>BODY…</div>[share][footer]
+
+The title and link come from the RSS item or the saved file's header, not from
+the HTML. The body goes through the same block extraction as an rfi.fr page.
+"""
+
+from parsel import Selector
+
+from crawler.extract.body import body_blocks
+from crawler.extract.dates import paris_display_time_to_utc
+from crawler.extract.image import usable_image_url
+from crawler.extract.text import element_text
+
+
+class FeedxItemPage:
+    def __init__(self, html, url, title, source="feedx"):
+        self.url = url
+        self.source = source
+        self._title = title
+        self._date = None
+        self._image = None
+        self._lede = None
+        self._body = []
+        self._read_parts(Selector(text=html or "<p></p>"))
+
+    def _read_parts(self, selector):
+        """Split the top-level nodes into date, image, lede and body."""
+        self.selector = selector
+        for node in selector.xpath("/html/body/*"):
+            tag = node.root.tag
+            if self._body:
+                self._body.append(node)
+            elif self._date is None and tag == "div" and paris_display_time_to_utc(node.xpath("string()").get()):
+                self._date = node.xpath("string()").get()
+            elif self._image is None and tag == "img":
+                self._image = node.attrib.get("src")
+            elif self._lede is None and tag == "p" and node.xpath("./strong"):
+                self._lede = node
+            else:
+                self._body.append(node)
+
+    def title(self):
+        yield self._title
+
+    def lede(self):
+        if self._lede is not None:
+            yield element_text(self._lede)
+
+    def paragraphs(self):
+        return body_blocks(node.root for node in self._body)
+
+    def has_body(self):
+        return bool(self._body)
+
+    def published(self):
+        yield paris_display_time_to_utc(self._date)
+
+    def modified(self):
+        return []
+
+    def authors(self):
+        # The author box, "<span>作者：</span><a title=NAME>NAME</a>", follows the body.
+        names = []
+        for node in self._body:
+            for box in node.xpath("descendant-or-self::div[span[starts-with(normalize-space(), '作者')]]"):
+                names += [a.attrib.get("title") or a.xpath("string()").get() for a in box.xpath("a")]
+        return names
+
+    def tags(self):
+        return []
+
+    def image(self):
+        url = usable_image_url(self._image)
+        if url:
+            yield {"url": url, "caption": None, "credit": None}
+

@@ -1,0 +1,31 @@
+"""The main image: the largest rendition listed in a srcset."""
+
+import re
+
+# "URL 980w" entries; RFI's URLs contain commas only percent-encoded.
+_SRCSET_ENTRY = re.compile(r"\s*(\S+?)(?:\s+(\d+(?:\.\d+)?)([wx]))?\s*(?:,|$)")
+
+
+def largest_in_srcset(srcset):
+    """URL of the widest candidate of a srcset, or None when it lists none."""
+    best_url, best_width = None, -1.0
+    for match in _SRCSET_ENTRY.finditer(srcset or ""):
+        url, size = match.group(1), match.group(2)
+        if not url:
+            continue
+        width = float(size) if size else 0.0
+        if width >= best_width:
+            best_url, best_width = url, width
+    return best_url
+
+
+def usable_image_url(url):
+    """Real image URLs only: not the 1x1 data: placeholder, not RFI's default share card."""
+    if not url:
+        return None
+    url = url.strip()
+    if not url.startswith(("http://", "https://", "//")):
+        return None
+    if "meta_og_twcards" in url:
+        return None
+    return "https:" + url if url.startswith("//") else url

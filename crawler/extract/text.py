@@ -1,0 +1,46 @@
+"""Turning markup into clean text.
+
+Chinese text has no spaces between words, so whitespace is collapsed but never
+inserted: the text of nested inline tags is joined as it stands.
+"""
+
+import re
+
+from w3lib.html import replace_entities
+
+# \s in Python is Unicode-aware: it covers NBSP, ideographic space and friends.
+_WHITESPACE = re.compile(r"\s+")
+# A line break between two CJK characters is not a space in the rendered text
+# (CSS Text 3, segment break transformation), so it is dropped, not collapsed.
+_CJK = r"\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
+_CJK_LINE_BREAK = re.compile(rf"(?<=[{_CJK}])[^\S\u3000]*\n\s*(?=[{_CJK}])")
+_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
+_TAG = re.compile(r"<[^>]*>")
+
+
+def normalize_space(text):
+    """Collapse whitespace runs to one space, strip the ends; None stays None."""
+    if text is None:
+        return None
+    text = _ZERO_WIDTH.sub("", text)
+    text = _CJK_LINE_BREAK.sub("", text)
+    return _WHITESPACE.sub(" ", text).strip()
+
+
+def clean_text(value):
+    """Plain text from a string that may still carry entities or stray tags.
+
+    Used for values read from attributes, JSON-LD and feeds, where sites put
+    HTML-escaped text (RSS titles) or even markup (descriptions).
+    """
+    if value is None:
+        return None
+    text = replace_entities(str(value))
+    if "<" in text:
+        text = _TAG.sub("", text)
+    return normalize_space(text)
+
+
+def element_text(selector):
+    """Rendered text of an element: descendants' text joined without separators."""
+    return normalize_space("".join(selector.xpath(".//text()").getall()))

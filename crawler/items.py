@@ -1,0 +1,22 @@
+"""The one item this project produces; its JSON Schema is crawler/schemas/article.json."""
+
+import scrapy
+
+
+class Article(scrapy.Item):
+    id = scrapy.Field()  # "rfi-<edition>-<hash of the URL path>", the same from every source
+    url = scrapy.Field()  # article URL as crawled, percent-encoded
+    edition = scrapy.Field()  # "cn"
+    language = scrapy.Field()  # "zh-Hans"
+    section = scrapy.Field()  # first path segment after the edition, e.g. "中国"
+    title = scrapy.Field()
+    lede = scrapy.Field()  # the chapo, or None
+    paragraphs = scrapy.Field()  # body text blocks in reading order
+    published = scrapy.Field()  # ISO 8601 in UTC, "+00:00"
+    modified = scrapy.Field()  # ISO 8601 in UTC, or None
+    authors = scrapy.Field()
+    tags = scrapy.Field()
+    image = scrapy.Field()  # {"url", "caption", "credit"} or None
+    source = scrapy.Field()  # "rfi", "feedx" or "archive"
+    fetched_at = scrapy.Field()  # when feedx polled the item (feedx sources only), else None
+    crawled_at = scrapy.Field()  # when this run produced the item, UTC

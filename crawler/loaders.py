@@ -1,0 +1,70 @@
+"""Filling an Article from a page object, the same way for every source.
+
+A page object (rfi.fr page, feedx item) yields candidate values per field in
+order of trust; the processors below clean them and keep the first usable one.
+"""
+
+from itemloaders.processors import Identity, MapCompose, TakeFirst
+from scrapy.loader import ItemLoader
+
+from crawler.extract.dates import to_utc_iso, utc_now_iso
+from crawler.extract.text import clean_text
+from crawler.items import Article
+from crawler.urls import article_id, section_of
+
+
+def unique(values):
+    """Drop repeats, keep the first occurrence's order."""
+    return list(dict.fromkeys(values))
+
+
+def clean_image(image):
+    url = (image.get("url") or "").strip()
+    if not url.startswith(("http://", "https://")):
+        return None
+    return {
+        "url": url,
+        "caption": clean_text(image.get("caption")) or None,
+        "credit": clean_text((image.get("credit") or "").lstrip("©").strip()) or None,
+    }
+
+
+class ArticleLoader(ItemLoader):
+    default_item_class = Article
+    default_input_processor = MapCompose(clean_text)
+    default_output_processor = TakeFirst()
+
+    paragraphs_out = Identity()
+    authors_out = unique
+    tags_out = unique
+    published_in = MapCompose(to_utc_iso)
+    modified_in = MapCompose(to_utc_iso)
+    image_in = MapCompose(clean_image)
+    id_in = url_in = crawled_at_in = fetched_at_in = Identity()
+
+
+def load_article(page, edition, language, fetched_at=None):
+    """An Article from a page object; fields the page lacks are null or empty, never absent."""
+    loader = ArticleLoader()
+    loader.add_value("id", article_id(page.url))
+    loader.add_value("url", page.url)
+    loader.add_value("edition", edition)
+    loader.add_value("language", language)
+    loader.add_value("section", section_of(page.url))
+    loader.add_value("title", list(page.title()))
+    loader.add_value("lede", list(page.lede()))
+    loader.add_value("paragraphs", page.paragraphs())
+    loader.add_value("published", list(page.published()))
+    loader.add_value("modified", list(page.modified()))
+    loader.add_value("authors", list(page.authors()))
+    loader.add_value("tags", list(page.tags()))
+    loader.add_value("image", list(page.image()))
+    loader.add_value("source", page.source)
+    loader.add_value("fetched_at", fetched_at)
+    loader.add_value("crawled_at", utc_now_iso())
+    article = loader.load_item()
+    for field in ("lede", "modified", "image", "fetched_at", "title", "published", "section"):
+        article.setdefault(field, None)
+    for field in ("paragraphs", "authors", "tags"):
+        article.setdefault(field, [])
+    return article

@@ -1,0 +1,71 @@
+"""Settings of the rfi-crawler project.
+
+Scrapy's defaults hold unless set here; each value below says why it differs.
+Any of them can be overridden per run with `-s NAME=VALUE`.
+"""
+
+from pathlib import Path
+
+BOT_NAME = "rfi_crawler"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+# Our `crawl` command ends with a non-zero exit code and a one-line reason when a run fails.
+COMMANDS_MODULE = "crawler.commands"
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# -- the site --------------------------------------------------------------------
+# Every URL the spider builds hangs off this, so tests crawl a mirror on 127.0.0.1.
+RFI_BASE_URL = "https://www.rfi.fr"
+# feedx.net's republication of RFI Chinese, the fallback source (-a source=feedx).
+FEEDX_URL = "https://feedx.net/rss/rfi.xml"
+# Sections of /cn/ with a feed of their own (-a sections=...).
+RFI_SECTIONS = ["中国", "法国", "港澳台", "亚洲", "美洲", "欧洲", "非洲", "中东", "国际", "政治", "滚动新闻", "专栏检索"]
+
+# -- politeness ------------------------------------------------------------------
+# Default: False. rfi.fr's robots.txt is obeyed.
+ROBOTSTXT_OBEY = True
+# Default: Scrapy/VERSION. Say who we are and where to read about us.
+USER_AGENT = "rfi-crawler/1.0 (+https://github.com/rfi-crawler/rfi-crawler; news archiving)"
+# Default: 16 and 8. One site, crawled gently.
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+# Default: off. Adapt the pace to the site's latency, starting at one request a second.
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+# Default: 0. Never faster than four requests a second on one host.
+DOWNLOAD_DELAY = 0.25
+
+# -- failing fast ----------------------------------------------------------------
+# Default: 180 and 60 s. An unreachable site must end the run in seconds, not minutes.
+DOWNLOAD_TIMEOUT = 30
+DNS_TIMEOUT = 15
+# Default: 1 GiB. An article page or a feed is far smaller; anything bigger is not one.
+DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
+# Default: DEBUG. Scheduled runs want the warnings and the summary, not every request.
+LOG_LEVEL = "INFO"
+# Default: on. Nobody attaches to scheduled runs; an open port is a risk.
+TELNETCONSOLE_ENABLED = False
+
+# -- development -----------------------------------------------------------------
+# Default: off. `-s HTTPCACHE_ENABLED=1` replays pages from .scrapy/httpcache while
+# working on selectors, without hitting the site again.
+HTTPCACHE_ENABLED = False
+HTTPCACHE_EXPIRATION_SECS = 24 * 3600
+
+# -- output ----------------------------------------------------------------------
+# Default: no feed. One JSON-lines file per run; `-o/-O FILE` replaces it.
+FEEDS = {
+    str(PROJECT_ROOT / "output" / "%(name)s" / "%(time)s.jsonl"): {"format": "jsonlines"},
+}
+# Default: ASCII with \uXXXX escapes. The output is read by people and tools in UTF-8.
+FEED_EXPORT_ENCODING = "utf-8"
+# Default: True. A run that produced nothing leaves no empty file behind.
+FEED_STORE_EMPTY = False
+
+EXTENSIONS = {
+    # Decides whether the run failed, and logs the one-line summary at the end.
+    "crawler.verdict.RunVerdict": 500,
+}

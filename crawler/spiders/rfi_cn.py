@@ -1,0 +1,229 @@
+"""RFI's Chinese service, https://www.rfi.fr/cn/, one Article per article page."""
+
+import logging
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.spidermiddlewares.httperror import HttpError
+
+from crawler.arguments import parse_arguments
+from crawler.discovery import (
+    UnreadableListing,
+    child_text,
+    feed_entries,
+    monthly_sitemap_month,
+    sitemap_entries,
+    xml_body,
+)
+from crawler.extract.dates import epoch_ms_to_utc
+from crawler.extract.feedx_file import BadFeedxFile, read_feedx_file
+from crawler.extract.feedx_item import FeedxItemPage
+from crawler.extract.rfi_page import RfiArticlePage
+from crawler.loaders import load_article
+from crawler.urls import ArticleURLs, NotAnArticleURL, article_date, rfi_article_link
+
+logger = logging.getLogger(__name__)
+
+
+class RfiCnSpider(scrapy.Spider):
+    """Articles of rfi.fr/cn, discovered from the site's feeds and sitemaps.
+
+    Where articles are listed (all paths under the RFI_BASE_URL setting):
+      default run       /cn/rss and the Google-News sitemap /sitemaps/cn/news.xml
+      since=YYYY-MM-DD  backfill: /sitemaps/cn/index.xml and its monthly contents_YYYYMM.xml
+      until=YYYY-MM-DD  end of the backfill window (inclusive; needs since)
+      sections=中国,欧洲 the per-section feeds /cn/<section>/rss only
+      urls=URL,URL      these article URLs only
+
+    Other sources of the same articles:
+      source=feedx      feedx.net's republication (FEEDX_URL), when rfi.fr blocks this address
+      archive=PATH      saved feedx items: a file, a folder of *.md or a glob
+    """
+
+    name = "rfi_cn"
+    edition = "cn"
+    language = "zh-Hans"
+
+    def __init__(self, *args, since=None, until=None, sections=None, urls=None, source=None, archive=None,
+                 **kwargs):
+        super().__init__(*args, **kwargs)
+        self._raw_arguments = dict(
+            since=since, until=until, sections=sections, urls=urls, source=source, archive=archive
+        )
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.article_urls = ArticleURLs(crawler.settings.get("RFI_BASE_URL"), cls.edition)
+        spider.run = cls.check_arguments(crawler.settings, **spider._raw_arguments)
+        spider.max_listing_size = crawler.settings.getint("DOWNLOAD_MAXSIZE")
+        return spider
+
+    @classmethod
+    def check_arguments(cls, settings, **arguments):
+        """RunArguments, or ArgumentError before anything is downloaded."""
+        article_urls = ArticleURLs(settings.get("RFI_BASE_URL"), cls.edition)
+        known_sections = settings.getlist("RFI_SECTIONS")
+        return parse_arguments(article_urls, known_sections, **{k: v for k, v in arguments.items() if v is not None})
+
+    # -- where the articles are listed ------------------------------------------------
+
+    async def start(self):
+        if self.run.source == "archive":
+            for path in self.run.archive_files:
+                yield scrapy.Request(Path(path).as_uri(), callback=self.parse_archive_file,
+                                     errback=self.archive_file_failed, cb_kwargs={"path": path})
+        elif self.run.source == "feedx":
+            yield self.listing(self.settings.get("FEEDX_URL"), self.parse_feedx_feed)
+        elif self.run.urls:
+            for url in self.run.urls:
+                yield self.article_request(url)
+        elif self.run.sections:
+            for section in self.run.sections:
+                yield self.listing(self.site(f"/{self.edition}/{section}/rss"), self.parse_feed)
+        elif self.run.backfill:
+            yield self.listing(self.site(f"/sitemaps/{self.edition}/index.xml"), self.parse_sitemap)
+        else:
+            yield self.listing(self.site(f"/{self.edition}/rss"), self.parse_feed)
+            yield self.listing(self.site(f"/sitemaps/{self.edition}/news.xml"), self.parse_sitemap)
+
+    @property
+    def stats(self):
+        return self.crawler.stats
+
+    def site(self, path):
+        return self.article_urls.site_url(path)
+
+    def listing(self, url, callback):
+        self.stats.inc_value("discovery/requested")
+        return scrapy.Request(url, callback=self.read_listing, errback=self.listing_failed,
+                              cb_kwargs={"parse": callback}, priority=10)
+
+    def read_listing(self, response, parse):
+        try:
+            body = xml_body(response, self.max_listing_size)
+            requests = list(parse(response, body))
+        except UnreadableListing as error:
+            self.stats.inc_value("discovery/unreadable")
+            logger.warning("Unreadable listing %s: %s", response.url, error)
+            return
+        self.stats.inc_value("discovery/ok")
+        yield from requests
+
+    def listing_failed(self, failure):
+        self.stats.inc_value("discovery/failed")
+        reason = failure_reason(failure)
+        if not self.stats.get_value("discovery/first_error"):
+            detail = " ".join(str(failure.value).split())[:200]
+            self.stats.set_value("discovery/first_error", f"{failure.request.url}: {reason} ({detail})")
+        logger.error("Listing %s failed: %s", failure.request.url, reason)
+
+    def parse_feed(self, response, body):
+        for entry, _item in feed_entries(body):
+            yield from self.listed_article(entry.link, response.url)
+
+    def parse_sitemap(self, response, body):
+        kind, entries = sitemap_entries(body)
+        if kind == "sitemapindex":
+            for entry in entries:
+                month = monthly_sitemap_month(entry.link)
+                if month and self.run.month_in_window(*month) and self.article_urls.is_site_host(entry.link):
+                    yield self.listing(self.rebased(entry.link), self.parse_sitemap)
+            return
+        for entry in entries:
+            yield from self.listed_article(entry.link, response.url)
+
+    def rebased(self, url):
+        """A link of rfi.fr's own listings, on the configured site (a mirror in tests)."""
+        return self.article_urls.site_url(urlsplit(url).path)
+
+    def listed_article(self, link, listing_url):
+        url = self.article_urls.article_or_none(link, base=listing_url)
+        if url is None:
+            self.stats.inc_value("discovery/ignored_links")
+            logger.debug("Not an article of /%s/, not followed: %s (listed in %s)", self.edition, link,
+                         listing_url)
+            return
+        if self.run.backfill and not self.run.in_window(article_date(url)):
+            self.stats.inc_value("discovery/outside_window")
+            return
+        yield self.article_request(url)
+
+    # -- article pages --------------------------------------------------------------
+
+    def article_request(self, url):
+        self.stats.inc_value("articles/requested")
+        return scrapy.Request(url, callback=self.parse_article, errback=self.article_failed)
+
+    def parse_article(self, response):
+        self.stats.inc_value("articles/fetched")
+        if not isinstance(response, scrapy.http.HtmlResponse):
+            return self.skip(response.url, "not_html")
+        page = RfiArticlePage(response.selector, response.url)
+        return self.complete_or_skip(load_article(page, self.edition, self.language), response.url)
+
+    def article_failed(self, failure):
+        reason = failure_reason(failure)
+        self.stats.inc_value(f"articles/failed/{reason}")
+        logger.warning("Article %s not fetched: %s", failure.request.url, reason)
+
+    def skip(self, where, reason, detail=""):
+        self.stats.inc_value(f"articles/skipped/{reason}")
+        logger.warning("Skipped %s: %s%s", where, reason, f" ({detail})" if detail else "")
+
+    # -- feedx ------------------------------------------------------------------------
+
+    def parse_feedx_feed(self, response, body):
+        for entry, item in feed_entries(body):
+            html = child_text(item, "encoded") or child_text(item, "description")
+            title = child_text(item, "title")
+            yield from self.feedx_article(html, entry.link, title, "feedx", response.url)
+
+    def parse_archive_file(self, response, path):
+        try:
+            saved = read_feedx_file(response.body)
+        except BadFeedxFile as error:
+            return self.skip(path, error.reason, str(error))
+        return self.feedx_article(saved.html, saved.link, saved.title, "archive", path,
+                                  fetched_at=epoch_ms_to_utc(saved.fetched_at_ms))
+
+    def archive_file_failed(self, failure):
+        path = failure.request.cb_kwargs["path"]
+        self.skip(path, "unreadable_file", failure_reason(failure))
+
+    def feedx_article(self, html, link, title, source, where, fetched_at=None):
+        try:
+            url = rfi_article_link(link, self.edition)
+        except NotAnArticleURL as error:
+            reason = "no_link" if not (link or "").strip() else "outside_edition"
+            self.skip(where, reason, str(error))
+            return []
+        page = FeedxItemPage(html, url, title, source=source)
+        return self.complete_or_skip(load_article(page, self.edition, self.language, fetched_at=fetched_at), where)
+
+    def complete_or_skip(self, article, where):
+        """The article, or [] after counting and logging what it lacks: never an empty article."""
+        reason = missing_required_field(article)
+        if reason:
+            self.skip(where, reason)
+            return []
+        return [article]
+
+
+def missing_required_field(article):
+    """Why an extracted page is not an article: a video, a live page, an index, a broken page."""
+    if not article.get("title"):
+        return "no_title"
+    if not article.get("paragraphs"):
+        return "no_paragraphs"
+    if not article.get("published"):
+        return "no_date"
+    return None
+
+
+def failure_reason(failure):
+    """A short stats-friendly name for why a request failed: "http_403", "ConnectionRefusedError", …"""
+    if failure.check(HttpError):
+        return f"http_{failure.value.response.status}"
+    return type(failure.value).__name__

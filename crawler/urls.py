@@ -1,0 +1,107 @@
+"""Article URLs of the edition: recognising, normalising and identifying them."""
+
+import hashlib
+import re
+import unicodedata
+from urllib.parse import unquote, urljoin, urlsplit
+
+from w3lib.url import canonicalize_url, safe_url_string
+
+# Hosts that serve rfi.fr itself; links to them are rebased onto RFI_BASE_URL so
+# that a mirror is crawled exactly like the site.
+RFI_HOSTS = frozenset({"www.rfi.fr", "rfi.fr"})
+
+# /cn/<section>/<YYYYMMDD>-<slug>, or one level deeper for columns and programmes.
+ARTICLE_PATH = re.compile(
+    r"^/(?P<edition>[a-z]{2})/(?P<section>[^/]+)/(?:(?P<column>[^/]+)/)?(?P<date>\d{8})-(?P<slug>[^/]+?)/?$"
+)
+
+
+class NotAnArticleURL(ValueError):
+    """The URL is not an article of the edition on the configured site."""
+
+
+def decoded_path(url):
+    """The URL's path, percent-decoded and NFC-normalised: one spelling per article."""
+    return unicodedata.normalize("NFC", unquote(urlsplit(url).path))
+
+
+def article_path_match(path, edition):
+    match = ARTICLE_PATH.match(path)
+    if match and match["edition"] == edition:
+        return match
+    return None
+
+
+class ArticleURLs:
+    """Which links are articles of one edition on one site, and their canonical form."""
+
+    def __init__(self, base_url, edition):
+        self.base_url = base_url.rstrip("/")
+        self.edition = edition
+        self.site_host = urlsplit(self.base_url).netloc.lower()
+
+    def is_site_host(self, url):
+        host = urlsplit(url).netloc.lower()
+        return host == self.site_host or host in RFI_HOSTS
+
+    def canonical(self, url, base=None):
+        """The article URL on the configured site, or NotAnArticleURL saying why."""
+        absolute = urljoin(base or self.base_url + "/", url.strip())
+        scheme = urlsplit(absolute).scheme
+        if scheme not in ("http", "https"):
+            raise NotAnArticleURL(f"not an http(s) URL: {url}")
+        if not self.is_site_host(absolute):
+            raise NotAnArticleURL(f"not on {self.base_url} or rfi.fr: {url}")
+        path = decoded_path(absolute)
+        if not article_path_match(path, self.edition):
+            raise NotAnArticleURL(f"not an article URL of /{self.edition}/: {url}")
+        return canonicalize_url(safe_url_string(self.base_url + path.rstrip("/")))
+
+    def article_or_none(self, url, base=None):
+        try:
+            return self.canonical(url, base)
+        except NotAnArticleURL:
+            return None
+
+    def site_url(self, path):
+        return safe_url_string(self.base_url + path)
+
+
+def article_id(url):
+    """Stable id from the edition and the article's path only, never the host.
+
+    rfi.fr, a mirror, feedx's links and saved items all give the same id.
+    """
+    path = decoded_path(url).rstrip("/")
+    match = ARTICLE_PATH.match(path)
+    edition = match["edition"] if match else "xx"
+    digest = hashlib.sha256(path.encode("utf-8")).hexdigest()[:20]
+    return f"rfi-{edition}-{digest}"
+
+
+def article_date(url):
+    """The YYYYMMDD of the article's URL, as a string."""
+    match = ARTICLE_PATH.match(decoded_path(url).rstrip("/"))
+    return match["date"] if match else None
+
+
+def section_of(url):
+    match = ARTICLE_PATH.match(decoded_path(url).rstrip("/"))
+    return match["section"] if match else None
+
+
+def rfi_article_link(url, edition):
+    """A link to an article of the edition on rfi.fr itself (feedx items point there).
+
+    Returns the normalised link, or raises NotAnArticleURL.
+    """
+    if not url or not url.strip():
+        raise NotAnArticleURL("no link")
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or parts.netloc.lower() not in RFI_HOSTS:
+        raise NotAnArticleURL(f"not an rfi.fr link: {url}")
+    path = decoded_path(url)
+    if not article_path_match(path.rstrip("/"), edition):
+        raise NotAnArticleURL(f"not an article URL of /{edition}/: {url}")
+    return canonicalize_url(safe_url_string(f"{parts.scheme}://{parts.netloc}{path.rstrip('/')}"))

@@ -20,6 +20,7 @@ class RunArguments:
     urls: list[str] = field(default_factory=list)
     source: str = "rfi"
     archive_files: list[str] = field(default_factory=list)
+    refresh: bool = False
 
     @property
     def backfill(self):
@@ -43,7 +44,7 @@ SOURCES = ("rfi", "feedx", "archive")
 
 
 def parse_arguments(article_urls, known_sections, *, since=None, until=None, sections=None, urls=None,
-                    source=None, archive=None):
+                    source=None, archive=None, refresh=None):
     """RunArguments from the raw -a values, or ArgumentError naming the bad one."""
     run = RunArguments()
     run.since = _iso_date("since", since)
@@ -52,6 +53,7 @@ def parse_arguments(article_urls, known_sections, *, since=None, until=None, sec
         raise ArgumentError("until= needs since= (a backfill window is since..until)")
     if run.since and run.until and run.since > run.until:
         raise ArgumentError(f"since={run.since} is after until={run.until}")
+    run.refresh = _flag("refresh", refresh)
     run.sections = _split(sections)
     unknown = [name for name in run.sections if name not in known_sections]
     if unknown:
@@ -106,6 +108,14 @@ def _yyyymmdd(text):
         return date(int(text[:4]), int(text[4:6]), int(text[6:8]))
     except (ValueError, TypeError):
         return None
+
+
+def _flag(name, value):
+    if value is None or value.lower() in ("", "0", "false", "no"):
+        return False
+    if value.lower() in ("1", "true", "yes"):
+        return True
+    raise ArgumentError(f"{name}={value}: use {name}=1 or {name}=0")
 
 
 def _split(value):

@@ -17,6 +17,7 @@ class Article(scrapy.Item):
     authors = scrapy.Field()
     tags = scrapy.Field()
     image = scrapy.Field()  # {"url", "caption", "credit"} or None
+    version = scrapy.Field()  # 1 when first emitted, +1 each time its content changes
     source = scrapy.Field()  # "rfi", "feedx" or "archive"
     fetched_at = scrapy.Field()  # when feedx polled the item (feedx sources only), else None
     crawled_at = scrapy.Field()  # when this run produced the item, UTC

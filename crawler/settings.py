@@ -37,6 +37,8 @@ AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 # Default: 0. Never faster than four requests a second on one host.
 DOWNLOAD_DELAY = 0.25
+# Default: none. Saved feedx items (-a archive=) are local files: no delay for them.
+DOWNLOAD_SLOTS = {"local-files": {"delay": 0, "concurrency": 16}}
 
 # -- failing fast ----------------------------------------------------------------
 # Default: 180 and 60 s. An unreachable site must end the run in seconds, not minutes.
@@ -62,10 +64,30 @@ FEEDS = {
 }
 # Default: ASCII with \uXXXX escapes. The output is read by people and tools in UTF-8.
 FEED_EXPORT_ENCODING = "utf-8"
-# Default: True. A run that produced nothing leaves no empty file behind.
-FEED_STORE_EMPTY = False
+
+# -- incremental runs ---------------------------------------------------------------
+# Each run emits only articles that are new or changed since the last run; the state
+# of what was emitted lives in STATE_DIR/<spider>.sqlite3. INCREMENTAL=0 emits everything.
+INCREMENTAL = True
+STATE_DIR = str(PROJECT_ROOT / "state")
+
+SPIDER_MIDDLEWARES = {
+    # Drops requests for article pages the state holds unchanged, before they are scheduled.
+    "crawler.incremental.SkipUnchangedArticles": 950,
+}
+ITEM_PIPELINES = {
+    # Numbers versions and drops content the dataset already holds.
+    "crawler.pipelines.VersionArticles": 800,
+}
+# Default: Scrapy's exporters. Lines are written whole, one at a time (see crawler/exporters.py).
+FEED_EXPORTERS = {
+    "jsonlines": "crawler.exporters.LineAtATimeJsonLinesExporter",
+    "jsonl": "crawler.exporters.LineAtATimeJsonLinesExporter",
+}
 
 EXTENSIONS = {
+    # Owns the state file; marks an article seen once its line is in the output.
+    "crawler.incremental.IncrementalState": 100,
     # Decides whether the run failed, and logs the one-line summary at the end.
     "crawler.verdict.RunVerdict": 500,
 }

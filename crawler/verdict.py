@@ -33,36 +33,44 @@ class RunVerdict:
         stat = lambda key: self.stats.get_value(key, 0)  # noqa: E731
         if reason not in ("finished", "shutdown"):
             return f"the run ended early: {reason}"
+        produced = stat("articles/new") + stat("articles/updated") + stat("articles/unchanged")
+        if stat("archive/files") and not produced:
+            return f"no article could be read from the {stat('archive/files')} archive files"
         if stat("discovery/requested") and not stat("discovery/ok"):
             first_error = self.stats.get_value("discovery/first_error")
             if first_error:
                 return f"cannot reach the site: {first_error}"
             return "no feed or sitemap could be read"
-        requested = stat("articles/requested")
-        failed = sum(value for key, value in self.stats.get_stats().items() if key.startswith("articles/failed/"))
-        blocked = stat("articles/failed/http_403") + stat("articles/failed/http_429")
-        if requested and blocked * 2 > requested:
+        failed = self.reasons("articles/failed/")
+        attempted = stat("articles/fetched") + sum(failed.values())
+        blocked = failed.get("http_403", 0) + failed.get("http_429", 0)
+        if attempted and blocked * 2 > attempted:
             return (
-                f"blocked: {blocked} of {requested} article pages answered 403/429; "
-                "rfi.fr blocks many data-centre addresses, use -a source=feedx from here"
+                f"blocked: {blocked} of {attempted} article pages answered 403/429; "
+                "rfi.fr blocks many data-centre addresses, -a source=feedx reads the same articles from feedx"
             )
-        if requested and failed == requested:
-            return f"none of the {requested} article pages could be fetched"
-        if (requested or stat("articles/from_feed")) and not stat("item_scraped_count"):
-            return "no article was extracted from the pages listed"
+        if attempted and not stat("articles/fetched"):
+            return f"none of the {attempted} article pages could be fetched ({format_reasons(failed)})"
+        if stat("articles/discovered") > stat("articles/skipped_known") and not produced:
+            return (
+                f"no article could be extracted from the {stat('articles/discovered') - stat('articles/skipped_known')} "
+                f"unseen articles listed (skipped: {format_reasons(self.reasons('articles/skipped/'))})"
+            )
         return None
 
+    def reasons(self, prefix):
+        return {key[len(prefix):]: count for key, count in self.stats.get_stats().items() if key.startswith(prefix)}
+
     def summary(self):
-        values = self.stats.get_stats()
-        failed = {key.split("/", 2)[2]: count for key, count in values.items() if key.startswith("articles/failed/")}
-        skipped = {key.split("/", 2)[2]: count for key, count in values.items() if key.startswith("articles/skipped/")}
+        stat = lambda key: self.stats.get_value(key, 0)  # noqa: E731
+        failed, dropped = self.reasons("articles/failed/"), self.reasons("articles/skipped/")
         return (
-            f"discovered {values.get('articles/requested', 0) + values.get('articles/from_feed', 0)}, "
-            f"fetched {values.get('articles/fetched', 0)}, "
-            f"emitted {values.get('item_scraped_count', 0)}, "
-            f"failed {sum(failed.values())} {format_reasons(failed)}, "
-            f"skipped {sum(skipped.values())} {format_reasons(skipped)}"
-        ).replace(" {}", "")
+            f"discovered {stat('articles/discovered')}, fetched {stat('articles/fetched')}, "
+            f"new {stat('articles/new')}, updated {stat('articles/updated')}, "
+            f"skipped as unchanged {stat('articles/skipped_known') + stat('articles/unchanged')}, "
+            f"dropped {sum(dropped.values())} {format_reasons(dropped)}, "
+            f"failed {sum(failed.values())} {format_reasons(failed)}"
+        )
 
 
 def format_reasons(counts):

@@ -11,6 +11,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
 from crawler.arguments import ArgumentError
+from crawler.state import ArticleState, StateError, state_path
 
 
 class Command(ScrapyCrawlCommand):
@@ -25,6 +26,14 @@ class Command(ScrapyCrawlCommand):
             except ArgumentError as error:
                 print(f"{args[0]}: bad argument: {error}", file=sys.stderr)
                 self.exitcode = 2
+                return
+        if crawler.settings.getbool("INCREMENTAL"):
+            # A locked or damaged state file stops the run here, in one line, before the crawl.
+            try:
+                ArticleState(state_path(crawler.settings, crawler.spidercls.name)).open().close()
+            except StateError as error:
+                print(f"{args[0]}: {error}", file=sys.stderr)
+                self.exitcode = 1
                 return
         self.crawler_process.crawl(crawler, **opts.spargs)
         self.crawler_process.start()

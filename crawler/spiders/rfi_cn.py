@@ -21,9 +21,13 @@ from crawler.extract.feedx_file import BadFeedxFile, read_feedx_file
 from crawler.extract.feedx_item import FeedxItemPage
 from crawler.extract.rfi_page import RfiArticlePage
 from crawler.loaders import load_article
-from crawler.urls import ArticleURLs, NotAnArticleURL, article_date, rfi_article_link
+from crawler.urls import ArticleURLs, NotAnArticleURL, article_date, article_id, rfi_article_link
 
 logger = logging.getLogger(__name__)
+
+# Saved files are read through Scrapy's file:// handler, in a download slot of
+# their own without the politeness delays meant for the web (see DOWNLOAD_SLOTS).
+LOCAL_FILE_META = {"download_slot": "local-files", "autothrottle_dont_adjust_delay": True}
 
 
 class RfiCnSpider(scrapy.Spider):
@@ -46,10 +50,10 @@ class RfiCnSpider(scrapy.Spider):
     language = "zh-Hans"
 
     def __init__(self, *args, since=None, until=None, sections=None, urls=None, source=None, archive=None,
-                 **kwargs):
+                 refresh=None, **kwargs):
         super().__init__(*args, **kwargs)
         self._raw_arguments = dict(
-            since=since, until=until, sections=sections, urls=urls, source=source, archive=archive
+            since=since, until=until, sections=sections, urls=urls, source=source, archive=archive, refresh=refresh
         )
 
     @classmethod
@@ -57,6 +61,8 @@ class RfiCnSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.article_urls = ArticleURLs(crawler.settings.get("RFI_BASE_URL"), cls.edition)
         spider.run = cls.check_arguments(crawler.settings, **spider._raw_arguments)
+        spider.refresh = spider.run.refresh
+        spider.discovered = set()
         spider.max_listing_size = crawler.settings.getint("DOWNLOAD_MAXSIZE")
         return spider
 
@@ -71,14 +77,16 @@ class RfiCnSpider(scrapy.Spider):
 
     async def start(self):
         if self.run.source == "archive":
+            self.stats.set_value("archive/files", len(self.run.archive_files))
             for path in self.run.archive_files:
                 yield scrapy.Request(Path(path).as_uri(), callback=self.parse_archive_file,
-                                     errback=self.archive_file_failed, cb_kwargs={"path": path})
+                                     errback=self.archive_file_failed, cb_kwargs={"path": path},
+                                     meta=LOCAL_FILE_META)
         elif self.run.source == "feedx":
             yield self.listing(self.settings.get("FEEDX_URL"), self.parse_feedx_feed)
         elif self.run.urls:
             for url in self.run.urls:
-                yield self.article_request(url)
+                yield self.article_request(url, always_fetch=True)
         elif self.run.sections:
             for section in self.run.sections:
                 yield self.listing(self.site(f"/{self.edition}/{section}/rss"), self.parse_feed)
@@ -121,7 +129,7 @@ class RfiCnSpider(scrapy.Spider):
 
     def parse_feed(self, response, body):
         for entry, _item in feed_entries(body):
-            yield from self.listed_article(entry.link, response.url)
+            yield from self.listed_article(entry, response.url)
 
     def parse_sitemap(self, response, body):
         kind, entries = sitemap_entries(body)
@@ -132,29 +140,37 @@ class RfiCnSpider(scrapy.Spider):
                     yield self.listing(self.rebased(entry.link), self.parse_sitemap)
             return
         for entry in entries:
-            yield from self.listed_article(entry.link, response.url)
+            yield from self.listed_article(entry, response.url)
 
     def rebased(self, url):
         """A link of rfi.fr's own listings, on the configured site (a mirror in tests)."""
         return self.article_urls.site_url(urlsplit(url).path)
 
-    def listed_article(self, link, listing_url):
-        url = self.article_urls.article_or_none(link, base=listing_url)
+    def listed_article(self, entry, listing_url):
+        url = self.article_urls.article_or_none(entry.link, base=listing_url)
         if url is None:
             self.stats.inc_value("discovery/ignored_links")
-            logger.debug("Not an article of /%s/, not followed: %s (listed in %s)", self.edition, link,
+            logger.debug("Not an article of /%s/, not followed: %s (listed in %s)", self.edition, entry.link,
                          listing_url)
             return
         if self.run.backfill and not self.run.in_window(article_date(url)):
             self.stats.inc_value("discovery/outside_window")
             return
-        yield self.article_request(url)
+        yield self.article_request(url, entry.lastmod)
 
     # -- article pages --------------------------------------------------------------
 
-    def article_request(self, url):
-        self.stats.inc_value("articles/requested")
-        return scrapy.Request(url, callback=self.parse_article, errback=self.article_failed)
+    def article_request(self, url, listed_lastmod=None, always_fetch=False):
+        """An article page; the incremental middleware may drop it when the state holds it unchanged."""
+        self.count_discovered(url)
+        meta = {"article_id": article_id(url), "listed_lastmod": listed_lastmod, "always_fetch": always_fetch}
+        return scrapy.Request(url, callback=self.parse_article, errback=self.article_failed, meta=meta)
+
+    def count_discovered(self, url):
+        key = article_id(url)
+        if key not in self.discovered:
+            self.discovered.add(key)
+            self.stats.inc_value("articles/discovered")
 
     def parse_article(self, response):
         self.stats.inc_value("articles/fetched")
@@ -199,6 +215,7 @@ class RfiCnSpider(scrapy.Spider):
             reason = "no_link" if not (link or "").strip() else "outside_edition"
             self.skip(where, reason, str(error))
             return []
+        self.count_discovered(url)
         page = FeedxItemPage(html, url, title, source=source)
         return self.complete_or_skip(load_article(page, self.edition, self.language, fetched_at=fetched_at), where)
 

@@ -1,0 +1,15 @@
+"""JSON lines written one whole line at a time.
+
+Scrapy's exporter leaves lines in a write buffer, which a killed process can
+cut in the middle. Flushing after each item makes every line a single write
+to the file, so an output file never holds a partial line, and a line is on
+disk before the run records its article as seen (crawler.incremental).
+"""
+
+from scrapy.exporters import JsonLinesItemExporter
+
+
+class LineAtATimeJsonLinesExporter(JsonLinesItemExporter):
+    def export_item(self, item):
+        super().export_item(item)
+        self.file.flush()

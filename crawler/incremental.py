@@ -1,0 +1,125 @@
+"""Incremental runs: fetch and emit only what is new or changed since the last run.
+
+- IncrementalState (extension) owns the state file for the run, settles what a
+  killed run left pending, and marks a version seen once its line is written.
+- SkipUnchangedArticles (spider middleware) drops requests for article pages
+  the state holds, unless their listing shows them modified since.
+- crawler.pipelines.VersionArticles numbers the versions and drops unchanged content.
+"""
+
+import hashlib
+import json
+import logging
+from urllib.parse import unquote, urlsplit
+
+from scrapy import Request, signals
+from scrapy.exceptions import NotConfigured
+from scrapy.extensions.feedexport import FeedExporter
+
+from crawler.state import ArticleState, state_path
+
+logger = logging.getLogger(__name__)
+
+# The fields that make an article's content: a change in any of them is a new version.
+CONTENT_FIELDS = ("title", "lede", "paragraphs", "published", "modified", "authors", "tags", "image")
+
+
+def content_hash(article):
+    content = {field: article.get(field) for field in CONTENT_FIELDS}
+    return hashlib.sha256(json.dumps(content, ensure_ascii=False, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+class IncrementalState:
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.state = ArticleState(state_path(crawler.settings, crawler.spidercls.name)).open()
+        settled, forgotten = self.state.settle_pending()
+        if settled or forgotten:
+            logger.warning("Settled an interrupted run: %d articles were written, %d were not and will be "
+                           "emitted again", settled, forgotten)
+        self._outputs = None
+        # The listing's lastmod of each article requested in this run, stored with its version.
+        self.listed_lastmod = {}
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if not crawler.settings.getbool("INCREMENTAL"):
+            raise NotConfigured("INCREMENTAL is off")
+        extension = cls(crawler)
+        # Connected after FeedExporter (a lower EXTENSIONS order), so its handler has
+        # written the line when ours marks the article seen.
+        crawler.signals.connect(extension.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        return extension
+
+    @property
+    def refresh(self):
+        return getattr(self.crawler.spider, "refresh", False)
+
+    def outputs(self):
+        """Local files this run writes to, for settling after a kill."""
+        if self._outputs is None:
+            exporter = self.crawler.get_extension(FeedExporter)
+            slots = exporter.slots if exporter else []
+            self._outputs = [unquote(urlsplit(slot.uri).path) if slot.uri.startswith("file:") else slot.uri
+                             for slot in slots]
+        return self._outputs
+
+    def item_scraped(self, item, spider):
+        self.state.mark_seen(item["id"], item["version"])
+
+    def spider_closed(self, spider):
+        self.crawler.stats.set_value("state/articles", self.state.count())
+        self.state.close()
+
+
+class SkipUnchangedArticles:
+    """Spider middleware: article requests the state already answers never reach the downloader.
+
+    Filtering here, before the scheduler's duplicate filter, lets a later listing
+    with a newer lastmod still request a page an earlier listing skipped.
+    """
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if not crawler.settings.getbool("INCREMENTAL"):
+            raise NotConfigured("INCREMENTAL is off")
+        return cls(crawler)
+
+    async def process_start(self, start):
+        async for entry in start:
+            if self.keep(entry):
+                yield entry
+
+    async def process_spider_output_async(self, response, result):
+        async for entry in result:
+            if self.keep(entry):
+                yield entry
+
+    def process_spider_output(self, response, result):
+        return (entry for entry in result if self.keep(entry))
+
+    def keep(self, entry):
+        if isinstance(entry, Request) and self.is_known_and_unchanged(entry):
+            self.crawler.stats.inc_value("articles/skipped_known")
+            return False
+        return True
+
+    def is_known_and_unchanged(self, request):
+        article_id = request.meta.get("article_id")
+        if article_id is None:
+            return False
+        state = self.crawler.get_extension(IncrementalState)
+        state.listed_lastmod[article_id] = request.meta.get("listed_lastmod")
+        if state.refresh or request.meta.get("always_fetch"):
+            return False
+        known = state.state.get(article_id)
+        if known is None:
+            return False
+        listed = request.meta.get("listed_lastmod")
+        newest_known = max(filter(None, (known["listed_lastmod"], known["modified"], known["published"])),
+                           default=None)
+        return not (listed and newest_known and listed > newest_known)

@@ -1,0 +1,69 @@
+"""Shared test helpers: running the real `scrapy crawl` and checking its output."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SCHEMA = json.loads((REPO / "crawler" / "schemas" / "article.json").read_text(encoding="utf-8"))
+VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
+
+
+class CrawlResult:
+    def __init__(self, process, output):
+        self.returncode = process.returncode
+        self.stderr = process.stderr
+        self.lines = output.read_text(encoding="utf-8").splitlines() if output.exists() else []
+        self.items = [json.loads(line) for line in self.lines]
+
+    @property
+    def last_line(self):
+        lines = self.stderr.strip().splitlines()
+        return lines[-1] if lines else ""
+
+    def by_path(self):
+        from urllib.parse import unquote, urlsplit
+
+        return {unquote(urlsplit(item["url"]).path): item for item in self.items}
+
+
+def run_crawl(tmp_path, *arguments, settings=None, timeout=180, output_name="out.jsonl"):
+    """`scrapy crawl rfi_cn` in a subprocess, as a user runs it; every item is schema-checked."""
+    output = tmp_path / output_name
+    command = [sys.executable, "-m", "scrapy", "crawl", "rfi_cn", "-O", str(output)]
+    for name, value in {"HTTPCACHE_ENABLED": "0", "AUTOTHROTTLE_ENABLED": "0", "DOWNLOAD_DELAY": "0",
+                        "LOG_LEVEL": "INFO", **(settings or {})}.items():
+        command += ["-s", f"{name}={value}"]
+    for argument in arguments:
+        command += ["-a", argument]
+    process = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=timeout,
+                             env={**os.environ, "PYTHONPATH": str(REPO)})
+    result = CrawlResult(process, output)
+    for item in result.items:
+        errors = sorted(VALIDATOR.iter_errors(item), key=str)
+        assert not errors, f"{item.get('url')}: {errors[0].message} at {list(errors[0].absolute_path)}"
+    for line in result.lines:
+        assert "\\u" not in line, "output must be UTF-8, not \\u escapes"
+    return result
+
+
+def corpus_path():
+    """The real feedx corpus: mandatory when RFI_CORPUS is set, else used when present."""
+    configured = os.environ.get("RFI_CORPUS")
+    path = Path(configured) if configured else REPO.parent / "shared" / "corpus" / "feedx-rfi"
+    if not path.is_absolute():
+        path = (REPO / path).resolve()
+    if not path.is_dir() or not any(path.glob("*.md")):
+        if configured:
+            pytest.fail(f"RFI_CORPUS={configured} has no feedx items (*.md)")
+        pytest.skip(f"no real corpus at {path}; set RFI_CORPUS to run these tests")
+    return path
+
+
+def seed_path():
+    return corpus_path().parent.parent / "seed"

@@ -1,0 +1,275 @@
+"""Merging run files into one dataset: the latest version of each article.
+
+Each crawl writes its own JSON-lines file (output/rfi_cn/<run time>.jsonl), so
+an article crawled twice is in two files, maybe in two versions. `compact()`
+reads run files in run order, keeps one record per `id` (the highest
+`version`, absent meaning 1; on equal versions the one read last, i.e. the later
+run), and returns them sorted by `published`. `write_jsonl_atomically()` writes
+them so that readers see either the old file or the whole new one.
+
+Inputs are streamed line by line; only the kept record of each article stays in
+memory. A malformed line stops everything with `MalformedLine`, so a bad run
+file never yields a dataset silently missing its articles.
+
+The `scrapy compact` command (crawler/commands/compact.py) is a thin shell
+around these functions.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable
+
+RUN_FILE_PATTERN = "*.jsonl"
+
+
+class CompactionError(Exception):
+    """Compaction cannot proceed; str() is a one-line reason."""
+
+
+class InputError(CompactionError):
+    """An input path does not exist, or there is no run file to read."""
+
+
+class MalformedLine(CompactionError):
+    """A line of a run file is not a usable article record."""
+
+    def __init__(self, file: str | os.PathLike, line_number: int, message: str):
+        self.file = str(file)
+        self.line_number = line_number
+        self.message = message
+        super().__init__(f"{self.file}:{line_number}: {message}")
+
+
+@dataclass
+class CompactionResult:
+    files: list[Path]  # the run files read, in the order they were read
+    records: int  # non-blank lines read, all of them valid records
+    articles: list[dict[str, Any]] = field(default_factory=list)  # latest version of each, by published
+
+    def __len__(self) -> int:
+        return len(self.articles)
+
+
+# -- finding run files -----------------------------------------------------------
+
+
+def find_run_files(paths: Iterable[str | os.PathLike], exclude: Iterable[str | os.PathLike] = ()) -> list[Path]:
+    """The files to read, in order.
+
+    A file is taken as is; a folder gives all its `*.jsonl`, recursively, sorted
+    by file name (run files are named by run time, so this is run order), then
+    by path. Paths in `exclude` (the output file) are skipped inside folders,
+    so compacting into a folder that is also an input does not read the
+    previous dataset back as the latest run; given explicitly they are read.
+    A file reached twice is read once, where first reached.
+    """
+    paths = list(paths)
+    excluded = {_identity(path) for path in exclude}
+    files: list[Path] = []
+    seen: set[str] = set()
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            found = [found for found in _walk(path) if _identity(found) not in excluded]
+            found.sort(key=lambda found: (found.name, str(found)))
+        elif path.exists():
+            found = [path]
+        else:
+            raise InputError(f"{given}: no such file or folder")
+        for file in found:
+            identity = _identity(file)
+            if identity not in seen:
+                seen.add(identity)
+                files.append(file)
+    if not files:
+        if not paths:
+            raise InputError("no input given")
+        raise InputError("no run files (*.jsonl) in " + ", ".join(str(path) for path in paths))
+    return files
+
+
+def _walk(folder: Path) -> Iterable[Path]:
+    # os.walk does not follow symlinked folders, so a link loop cannot hang us.
+    for root, _dirs, names in os.walk(folder):
+        for name in names:
+            candidate = Path(root, name)
+            if candidate.match(RUN_FILE_PATTERN) and candidate.is_file():
+                yield candidate
+
+
+def _identity(path: str | os.PathLike) -> str:
+    return os.path.normcase(os.path.realpath(path))
+
+
+# -- reading and merging ---------------------------------------------------------
+
+
+def compact(paths: Iterable[str | os.PathLike], exclude: Iterable[str | os.PathLike] = ()) -> CompactionResult:
+    """Merge the run files under `paths` (files or folders, see `find_run_files`).
+
+    Raises InputError when there is nothing to read and MalformedLine at the
+    first line that is not a JSON object with a string `id` (or has an unusable
+    `version` or `published`).
+    """
+    files = find_run_files(list(paths), exclude)
+    latest: dict[str, tuple[int, tuple, dict[str, Any]]] = {}
+    records = 0
+    for file in files:
+        for line_number, record in read_records(file):
+            records += 1
+            version = _version(file, line_number, record)
+            sort_key = _sort_key(file, line_number, record)
+            kept = latest.get(record["id"])
+            if kept is None or version >= kept[0]:
+                latest[record["id"]] = (version, sort_key, record)
+    kept_records = sorted(latest.values(), key=lambda kept: kept[1])
+    return CompactionResult(files=files, records=records, articles=[record for _, _, record in kept_records])
+
+
+def read_records(file: str | os.PathLike) -> Iterable[tuple[int, dict[str, Any]]]:
+    """(1-based line number, object) for each non-blank line of a JSON-lines file."""
+    with open(file, "rb") as stream:
+        for line_number, raw in enumerate(stream, 1):
+            try:
+                text = raw.decode("utf-8-sig" if line_number == 1 else "utf-8")
+            except UnicodeDecodeError as error:
+                raise MalformedLine(file, line_number, f"not valid UTF-8 (byte {error.start + 1})") from None
+            if not text.strip():
+                continue
+            try:
+                record = json.loads(text, parse_constant=_refuse_constant)
+            except json.JSONDecodeError as error:
+                raise MalformedLine(file, line_number, f"not valid JSON ({error.msg})") from None
+            except ValueError as error:
+                raise MalformedLine(file, line_number, f"not valid JSON ({error})") from None
+            if not isinstance(record, dict):
+                raise MalformedLine(file, line_number, f"not a JSON object (got {_json_type(record)})")
+            if "id" not in record:
+                raise MalformedLine(file, line_number, 'no "id"')
+            if not isinstance(record["id"], str):
+                raise MalformedLine(file, line_number, f'"id" is not a string (got {_json_type(record["id"])})')
+            if not record["id"]:
+                raise MalformedLine(file, line_number, '"id" is empty')
+            yield line_number, record
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not allowed")
+
+
+def _version(file, line_number: int, record: dict[str, Any]) -> int:
+    version = record.get("version", 1)
+    if type(version) is not int or version < 1:  # bool is an int, but not a version
+        raise MalformedLine(file, line_number, f'"version" is not an integer >= 1 (got {_short(version)})')
+    return version
+
+
+def _sort_key(file, line_number: int, record: dict[str, Any]) -> tuple:
+    """Ascending `published`, ties by id; no (or null) `published` last."""
+    published = record.get("published")
+    if published is None:
+        return (1, record["id"])
+    moment = None
+    if isinstance(published, str):
+        try:
+            moment = datetime.fromisoformat(published)
+        except ValueError:
+            pass
+    if moment is None:
+        raise MalformedLine(file, line_number, f'"published" is not an ISO 8601 date-time (got {_short(published)})')
+    if moment.tzinfo is None:  # naive: taken as UTC, like everything we write
+        moment = moment.replace(tzinfo=timezone.utc)
+    return (0, moment, record["id"])
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
+
+
+def _short(value: Any, limit: int = 40) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# -- writing ---------------------------------------------------------------------
+
+
+def write_jsonl_atomically(path: str | os.PathLike, records: Iterable[dict[str, Any]]) -> int:
+    """Write one JSON object per line (UTF-8, keys in their order) to `path`, atomically.
+
+    The lines go to a temporary file in the same folder, which is fsynced, then
+    renamed over `path`: readers see the old file or the complete new one, and
+    a failure leaves `path` as it was. Returns the number of lines written.
+    """
+    path = Path(path)
+    folder = path.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    count = 0
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as stream:
+            for record in records:
+                stream.write(_dump(record))
+                stream.write("\n")
+                count += 1
+            stream.flush()
+            os.fchmod(stream.fileno(), _mode_for(path))
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except FileNotFoundError:
+            pass
+        raise
+    _fsync_folder(folder)
+    return count
+
+
+def _dump(record: dict[str, Any]) -> str:
+    line = json.dumps(record, ensure_ascii=False)
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate from a \ud800 escape: keep it escaped
+        line = json.dumps(record, ensure_ascii=True)
+    return line
+
+
+def _mode_for(path: Path) -> int:
+    """The existing file's permissions, else what a plain open() would give (mkstemp gives 0600)."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make the rename itself durable; not every platform can open a folder."""
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)

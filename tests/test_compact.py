@@ -1,0 +1,223 @@
+"""`scrapy compact`: merging run files into one dataset, run as a user runs it."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from crawler.compaction import MalformedLine, compact, write_jsonl_atomically
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def run_compact(*arguments, cwd=REPO):
+    return subprocess.run(
+        [sys.executable, "-m", "scrapy", "compact", *map(str, arguments)],
+        cwd=cwd, capture_output=True, text=True, encoding="utf-8", timeout=120,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+
+
+def article(number, published, version=None, title=None, paragraphs=None):
+    record = {
+        "id": f"rfi-cn-{number:020x}",
+        "url": f"https://www.rfi.fr/cn/%E4%B8%AD%E5%9B%BD/20240301-article-{number}",
+        "edition": "cn",
+        "language": "zh-Hans",
+        "section": "中国",
+        "title": title or f"北京召开第{number}次经济工作会议",
+        "lede": None,
+        "paragraphs": paragraphs or [f"据法广报道，第{number}次会议于周五结束。", "与会者讨论了明年的增长目标。"],
+        "published": published,
+        "modified": None,
+        "authors": ["法广"],
+        "tags": ["经济"],
+        "image": None,
+        "source": "rfi",
+        "fetched_at": None,
+        "crawled_at": "2024-03-02T00:00:00+00:00",
+    }
+    if version is not None:
+        record["version"] = version
+    return record
+
+
+def line(record):
+    return json.dumps(record, ensure_ascii=False)
+
+
+def write_run(path, records, trailer="\n"):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(line(record) for record in records) + trailer, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def runs(tmp_path):
+    """Three run files, in run-time order, with updates, a stale copy and a tie."""
+    folder = tmp_path / "output" / "rfi_cn"
+    # Old file from before articles had a version: all of them count as version 1.
+    first = write_run(folder / "2024-03-01T09-00-00+00-00.jsonl", [
+        article(1, "2024-03-01T08:30:00+00:00"),
+        article(2, "2024-02-28T12:00:00+00:00"),
+        article(3, "2024-03-01T08:30:00+00:00"),
+    ])
+    second = write_run(folder / "2024-03-02T09-00-00+00-00.jsonl", [
+        article(2, "2024-02-28T12:00:00+00:00", version=2, title="更正：北京召开经济工作会议"),
+        article(4, None, version=1),
+        article(5, "2024-01-15T23:59:59+00:00", version=3, title="第三版"),
+        # Equal version to the first run's copy of 3: this later run wins.
+        article(3, "2024-03-01T08:30:00+00:00", version=1, title="后一次抓取的版本"),
+    ], trailer="\n\n")  # blank trailing line: fine
+    third = write_run(folder / "2024-03-03T09-00-00+00-00.jsonl", [
+        # Stale: a lower version seen later does not replace the newer one.
+        article(2, "2024-02-28T12:00:00+00:00", version=1, title="旧版本"),
+        article(5, "2024-01-15T23:59:59+00:00", version=2, title="第二版"),
+        article(6, "2024-03-01T08:30:00.500000+00:00", version=1),
+    ])
+    return first, second, third
+
+
+def expected_dataset():
+    return [
+        article(5, "2024-01-15T23:59:59+00:00", version=3, title="第三版"),
+        article(2, "2024-02-28T12:00:00+00:00", version=2, title="更正：北京召开经济工作会议"),
+        article(1, "2024-03-01T08:30:00+00:00"),  # same instant as 3: by id
+        article(3, "2024-03-01T08:30:00+00:00", version=1, title="后一次抓取的版本"),
+        article(6, "2024-03-01T08:30:00.500000+00:00", version=1),
+        article(4, None, version=1),  # no published date: last
+    ]
+
+
+def test_compacts_run_files_into_latest_versions_sorted_by_published(runs, tmp_path):
+    output = tmp_path / "dataset.jsonl"
+    process = run_compact(*runs, "-o", output)
+    assert process.returncode == 0, process.stderr
+    assert process.stdout == f"compacted 3 run files, 10 records, 6 articles -> {output}\n"
+    text = output.read_text(encoding="utf-8")
+    assert text.splitlines() == [line(record) for record in expected_dataset()]
+    assert text.endswith("\n") and "\\u" not in text
+    # Keys keep the order they were read in.
+    assert list(json.loads(text.splitlines()[0])) == list(expected_dataset()[0])
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["dataset.jsonl", "output"]  # no temp file left
+
+
+def test_folder_input_reads_all_run_files_recursively_in_name_order(runs, tmp_path):
+    first, second, third = runs
+    # A run file in a subfolder is still placed by its name (run time) among the others.
+    (third.parent / "late").mkdir()
+    third.rename(third.parent / "late" / third.name)
+    (tmp_path / "output" / "rfi_cn" / "notes.txt").write_text("not a run file", encoding="utf-8")
+    # The output inside the input folder is not read back as a run file.
+    output = tmp_path / "output" / "rfi_cn" / "dataset.jsonl"
+    output.write_text(line(article(9, "2024-03-05T00:00:00+00:00", version=99)) + "\n", encoding="utf-8")
+    process = run_compact(tmp_path / "output", "-o", output)
+    assert process.returncode == 0, process.stderr
+    assert process.stdout == f"compacted 3 run files, 10 records, 6 articles -> {output}\n"
+    assert output.read_text(encoding="utf-8").splitlines() == [line(record) for record in expected_dataset()]
+
+
+def test_malformed_line_is_refused_with_file_and_line_and_nothing_is_written(runs, tmp_path):
+    first, second, third = runs
+    lines = second.read_text(encoding="utf-8").splitlines()
+    lines[2] = lines[2][:-1].replace('"title": ', '"title" ', 1) + "}"
+    second.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    output = tmp_path / "dataset.jsonl"
+
+    process = run_compact(*runs, "-o", output)
+    assert process.returncode == 1
+    assert process.stderr == f"compact: {second}:3: not valid JSON (Expecting ':' delimiter)\n"
+    assert process.stdout == ""
+    assert not output.exists()
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["output"]  # no temp file either
+
+    previous = "前一个数据集\n"
+    output.write_text(previous, encoding="utf-8")
+    before = output.stat()
+    process = run_compact(*runs, "-o", output)
+    assert process.returncode == 1
+    assert process.stderr == f"compact: {second}:3: not valid JSON (Expecting ':' delimiter)\n"
+    assert output.read_text(encoding="utf-8") == previous
+    assert output.stat().st_mtime_ns == before.st_mtime_ns and output.stat().st_ino == before.st_ino
+
+
+@pytest.mark.parametrize(("bad_line", "message"), [
+    ('["rfi-cn-00000000000000000001"]', "not a JSON object (got array)"),
+    ('{"url": "https://www.rfi.fr/cn/x", "title": "无编号"}', 'no "id"'),
+    ('{"id": 12345, "title": "编号是数字"}', '"id" is not a string (got number)'),
+])
+def test_records_that_are_not_articles_are_refused(tmp_path, bad_line, message):
+    run = tmp_path / "2024-03-01T09-00-00+00-00.jsonl"
+    run.write_text(line(article(1, "2024-03-01T08:30:00+00:00")) + "\n\n" + bad_line + "\n", encoding="utf-8")
+    output = tmp_path / "dataset.jsonl"
+    process = run_compact(run, "-o", output)
+    assert process.returncode == 1
+    assert process.stderr == f"compact: {run}:3: {message}\n"
+    assert not output.exists()
+
+
+def test_missing_input_exits_2(runs, tmp_path):
+    output = tmp_path / "dataset.jsonl"
+    missing = tmp_path / "output" / "no-such-run.jsonl"
+    process = run_compact(runs[0], missing, "-o", output)
+    assert process.returncode == 2
+    assert process.stderr == f"compact: {missing}: no such file or folder\n"
+    assert not output.exists()
+
+
+def test_folder_without_run_files_exits_2(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    process = run_compact(empty, "-o", tmp_path / "dataset.jsonl")
+    assert process.returncode == 2
+    assert process.stderr == f"compact: no run files (*.jsonl) in {empty}\n"
+
+
+def test_missing_output_option_exits_2_with_one_line(runs):
+    process = run_compact(*runs)
+    assert process.returncode == 2
+    assert process.stderr == "compact: missing -o FILE (usage: scrapy compact INPUT [INPUT ...] -o FILE)\n"
+    assert process.stdout == ""
+
+
+# -- crawler.compaction, directly ------------------------------------------------
+
+
+def test_compact_function_counts_and_keeps_latest(runs):
+    result = compact(runs)
+    assert result.files == list(runs)
+    assert result.records == 10
+    assert result.articles == expected_dataset()
+
+
+def test_compact_reports_line_number_of_first_bad_line(tmp_path):
+    run = write_run(tmp_path / "run.jsonl", [article(1, "2024-03-01T08:30:00+00:00")])
+    with run.open("a", encoding="utf-8") as stream:
+        stream.write("   \n")
+        stream.write('{"id": "rfi-cn-00000000000000000002", "version": 0}\n')
+    with pytest.raises(MalformedLine) as caught:
+        compact([run])
+    assert (caught.value.file, caught.value.line_number) == (str(run), 3)
+    assert caught.value.message == '"version" is not an integer >= 1 (got 0)'
+    assert str(caught.value) == f'{run}:3: "version" is not an integer >= 1 (got 0)'
+
+
+def test_write_jsonl_atomically_replaces_the_whole_file(tmp_path):
+    target = tmp_path / "data" / "dataset.jsonl"
+    records = [{"title": "法国总统访华", "id": "rfi-cn-00000000000000000001"}, {"id": "b", "paragraphs": ["一", "二"]}]
+    assert write_jsonl_atomically(target, records) == 2
+    assert target.read_text(encoding="utf-8") == (
+        '{"title": "法国总统访华", "id": "rfi-cn-00000000000000000001"}\n{"id": "b", "paragraphs": ["一", "二"]}\n'
+    )
+
+    def failing():
+        yield {"id": "c"}
+        raise RuntimeError("disk on fire")
+
+    with pytest.raises(RuntimeError):
+        write_jsonl_atomically(target, failing())
+    assert target.read_text(encoding="utf-8").count("\n") == 2  # untouched
+    assert sorted(path.name for path in target.parent.iterdir()) == ["dataset.jsonl"]  # temp file removed

@@ -24,8 +24,8 @@ def clean_image(image):
         return None
     return {
         "url": url,
-        "caption": clean_text(image.get("caption")) or None,
-        "credit": clean_text((image.get("credit") or "").lstrip("©").strip()) or None,
+        "caption": clean_text(image.get("caption")),
+        "credit": clean_text(image.get("credit")),
     }
 
 

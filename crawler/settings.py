@@ -58,10 +58,9 @@ HTTPCACHE_ENABLED = False
 HTTPCACHE_EXPIRATION_SECS = 24 * 3600
 
 # -- output ----------------------------------------------------------------------
-# Default: no feed. One JSON-lines file per run; `-o/-O FILE` replaces it.
-FEEDS = {
-    str(PROJECT_ROOT / "output" / "%(name)s" / "%(time)s.jsonl"): {"format": "jsonlines"},
-}
+# One JSON-lines file per run, used when no feed is given (FEEDS, -o/-O FILE, scrapyd's
+# items_dir): the crawl command sets it as FEEDS, since -o would otherwise add to it.
+RFI_DEFAULT_FEED = str(PROJECT_ROOT / "output" / "%(name)s" / "%(time)s.jsonl")
 # Default: ASCII with \uXXXX escapes. The output is read by people and tools in UTF-8.
 FEED_EXPORT_ENCODING = "utf-8"
 

@@ -36,8 +36,8 @@ def run_crawl(tmp_path, *arguments, settings=None, timeout=180, output_name="out
     """`scrapy crawl rfi_cn` in a subprocess, as a user runs it; every item is schema-checked."""
     output = tmp_path / output_name
     command = [sys.executable, "-m", "scrapy", "crawl", "rfi_cn", "-O", str(output)]
-    for name, value in {"HTTPCACHE_ENABLED": "0", "AUTOTHROTTLE_ENABLED": "0", "DOWNLOAD_DELAY": "0",
-                        "LOG_LEVEL": "INFO", **(settings or {})}.items():
+    defaults = {"AUTOTHROTTLE_ENABLED": "0", "DOWNLOAD_DELAY": "0", "STATE_DIR": str(tmp_path / "state")}
+    for name, value in {**defaults, **(settings or {})}.items():
         command += ["-s", f"{name}={value}"]
     for argument in arguments:
         command += ["-a", argument]

@@ -15,6 +15,12 @@ from crawler.state import ArticleState, StateError, state_path
 
 
 class Command(ScrapyCrawlCommand):
+    def process_options(self, args, opts):
+        super().process_options(args, opts)
+        default_feed = self.settings.get("RFI_DEFAULT_FEED")
+        if default_feed and not self.settings.getdict("FEEDS"):
+            self.settings.set("FEEDS", {default_feed: {"format": "jsonlines"}}, priority="project")
+
     def run(self, args, opts):
         if len(args) != 1:
             raise UsageError("give exactly one spider name")

@@ -28,7 +28,7 @@ def normalize_space(text):
 
 
 def clean_text(value):
-    """Plain text from a string that may still carry entities or stray tags.
+    """Plain text from a string that may still carry entities or stray tags; None when empty.
 
     Used for values read from attributes, JSON-LD and feeds, where sites put
     HTML-escaped text (RSS titles) or even markup (descriptions).
@@ -38,7 +38,7 @@ def clean_text(value):
     text = replace_entities(str(value))
     if "<" in text:
         text = _TAG.sub("", text)
-    return normalize_space(text)
+    return normalize_space(text) or None
 
 
 def element_text(selector):

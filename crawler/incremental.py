@@ -44,7 +44,7 @@ class IncrementalState:
     @classmethod
     def from_crawler(cls, crawler):
         if not crawler.settings.getbool("INCREMENTAL"):
-            raise NotConfigured("INCREMENTAL is off")
+            raise NotConfigured
         extension = cls(crawler)
         # Connected after FeedExporter (a lower EXTENSIONS order), so its handler has
         # written the line when ours marks the article seen.
@@ -86,7 +86,7 @@ class SkipUnchangedArticles:
     @classmethod
     def from_crawler(cls, crawler):
         if not crawler.settings.getbool("INCREMENTAL"):
-            raise NotConfigured("INCREMENTAL is off")
+            raise NotConfigured
         return cls(crawler)
 
     async def process_start(self, start):

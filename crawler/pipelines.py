@@ -28,6 +28,7 @@ class VersionArticles:
         incremental = self.crawler.get_extension(IncrementalState)
         if incremental is None:
             item["version"] = 1
+            self.crawler.stats.inc_value("articles/new")
             return item
         digest = content_hash(item)
         listed_lastmod = incremental.listed_lastmod.get(item["id"])

@@ -103,15 +103,16 @@ class RfiCnSpider(scrapy.Spider):
     def site(self, path):
         return self.article_urls.site_url(path)
 
-    def listing(self, url, callback):
+    def listing(self, url, parse):
+        # The parser goes by name, so that requests can be kept in a JOBDIR queue.
         self.stats.inc_value("discovery/requested")
         return scrapy.Request(url, callback=self.read_listing, errback=self.listing_failed,
-                              cb_kwargs={"parse": callback}, priority=10)
+                              cb_kwargs={"parse": parse.__name__}, priority=10)
 
     def read_listing(self, response, parse):
         try:
             body = xml_body(response, self.max_listing_size)
-            requests = list(parse(response, body))
+            requests = list(getattr(self, parse)(response, body))
         except UnreadableListing as error:
             self.stats.inc_value("discovery/unreadable")
             logger.warning("Unreadable listing %s: %s", response.url, error)

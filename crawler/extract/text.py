@@ -15,7 +15,9 @@ _WHITESPACE = re.compile(r"\s+")
 _CJK = r"\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
 _CJK_LINE_BREAK = re.compile(rf"(?<=[{_CJK}])[^\S\u3000]*\n\s*(?=[{_CJK}])")
 _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
-_TAG = re.compile(r"<[^>]*>")
+# Only what looks like markup: "<系列报道>" in a sentence is text, "<b>" or "</p>" is not.
+_TAG = re.compile(r"<(?:!--.*?--|[a-zA-Z/!?][^>]*)>", re.S)
+_TAG_START = re.compile(r"<[a-zA-Z/!?]")
 
 
 def normalize_space(text):
@@ -37,7 +39,7 @@ def clean_text(value):
         return None
     text = replace_entities(str(value))
     if "<" in text:
-        text = _TAG.sub("", text)
+        text = _TAG_START.sub("", _TAG.sub("", text))
     return normalize_space(text) or None
 
 

@@ -233,10 +233,10 @@ def missing_required_field(article):
     """Why an extracted page is not an article: a video, a live page, an index, a broken page."""
     if not article.get("title"):
         return "no_title"
-    if not article.get("paragraphs"):
-        return "no_paragraphs"
     if not article.get("published"):
         return "no_date"
+    if not article.get("paragraphs"):
+        return "no_paragraphs"
     return None
 
 

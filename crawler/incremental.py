@@ -38,8 +38,9 @@ class IncrementalState:
             logger.warning("Settled an interrupted run: %d articles were written, %d were not and will be "
                            "emitted again", settled, forgotten)
         self._outputs = None
-        # The listing's lastmod of each article requested in this run, stored with its version.
+        # The newest lastmod any listing of this run gave each article, stored with its version.
         self.listed_lastmod = {}
+        self._requested, self._skipped = set(), set()
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -65,10 +66,17 @@ class IncrementalState:
                              for slot in slots]
         return self._outputs
 
+    def note_listing(self, article_id, lastmod, requested):
+        if lastmod and lastmod > (self.listed_lastmod.get(article_id) or ""):
+            self.listed_lastmod[article_id] = lastmod
+        (self._requested if requested else self._skipped).add(article_id)
+
     def item_scraped(self, item, spider):
         self.state.mark_seen(item["id"], item["version"])
 
     def spider_closed(self, spider):
+        # An article one listing skipped and another requested counts as requested.
+        self.crawler.stats.set_value("articles/skipped_known", len(self._skipped - self._requested))
         self.crawler.stats.set_value("state/articles", self.state.count())
         self.state.close()
 
@@ -103,23 +111,22 @@ class SkipUnchangedArticles:
         return (entry for entry in result if self.keep(entry))
 
     def keep(self, entry):
-        if isinstance(entry, Request) and self.is_known_and_unchanged(entry):
-            self.crawler.stats.inc_value("articles/skipped_known")
-            return False
-        return True
-
-    def is_known_and_unchanged(self, request):
-        article_id = request.meta.get("article_id")
+        article_id = entry.meta.get("article_id") if isinstance(entry, Request) else None
         if article_id is None:
-            return False
-        state = self.crawler.get_extension(IncrementalState)
-        state.listed_lastmod[article_id] = request.meta.get("listed_lastmod")
-        if state.refresh or request.meta.get("always_fetch"):
-            return False
-        known = state.state.get(article_id)
+            return True
+        incremental = self.crawler.get_extension(IncrementalState)
+        listed = entry.meta.get("listed_lastmod")
+        fetch = incremental.refresh or entry.meta.get("always_fetch") or self.is_new_or_modified(
+            incremental.state.get(article_id), listed
+        )
+        incremental.note_listing(article_id, listed, requested=fetch)
+        return fetch
+
+    @staticmethod
+    def is_new_or_modified(known, listed_lastmod):
+        """Unknown, or listed with a lastmod newer than anything known of it."""
         if known is None:
-            return False
-        listed = request.meta.get("listed_lastmod")
+            return True
         newest_known = max(filter(None, (known["listed_lastmod"], known["modified"], known["published"])),
                            default=None)
-        return not (listed and newest_known and listed > newest_known)
+        return bool(listed_lastmod and newest_known and listed_lastmod > newest_known)

@@ -62,7 +62,9 @@ class ArticleState:
     def open(self):
         """Take the file for this run, or StateError if another run has it or it is damaged."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock_file = open(self.path.with_suffix(self.path.suffix + ".lock"), "a+")
+        # flock on the database file itself: SQLite's own locks are fcntl locks, which
+        # flock does not touch, so this only keeps two runs from sharing the file.
+        self._lock_file = open(self.path, "ab")
         try:
             fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

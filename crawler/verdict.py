@@ -36,11 +36,10 @@ class RunVerdict:
         produced = stat("articles/new") + stat("articles/updated") + stat("articles/unchanged")
         if stat("archive/files") and not produced:
             return f"no article could be read from the {stat('archive/files')} archive files"
-        if stat("discovery/requested") and not stat("discovery/ok"):
-            first_error = self.stats.get_value("discovery/first_error")
-            if first_error:
-                return f"cannot reach the site: {first_error}"
-            return "no feed or sitemap could be read"
+        if stat("discovery/failed") and not stat("discovery/ok"):
+            return f"cannot reach the site: {self.stats.get_value('discovery/first_error')}"
+        if stat("discovery/unreadable") and not stat("discovery/ok"):
+            return f"none of the {stat('discovery/unreadable')} feeds and sitemaps could be read"
         failed = self.reasons("articles/failed/")
         attempted = stat("articles/fetched") + sum(failed.values())
         blocked = failed.get("http_403", 0) + failed.get("http_429", 0)

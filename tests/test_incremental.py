@@ -1,0 +1,215 @@
+"""Scheduled runs against a mirror: only what is new or changed, exactly once, even across kill -9."""
+
+import dataclasses
+import fcntl
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+from tests.conftest import REPO, run_crawl
+from tests.fixtures.articles import ARTICLES
+from tests.mirror.server import Mirror
+from tests.mirror.site import build_site
+
+
+def variant(spec, number):
+    """Another article like spec: its own URL, title and text."""
+    head, slug = spec.path.rsplit("/", 1)
+    day = (spec.published + timedelta(hours=number)).strftime("%Y%m%d")
+    return dataclasses.replace(
+        spec,
+        path=f"{head}/{day}-{slug.split('-', 1)[1]}-续{number}",
+        title=f"{spec.title}（续{number}）",
+        published=spec.published + timedelta(hours=number),
+        modified=None,
+        body_html=spec.body_html + f"<p>这是第{number}篇后续报道的补充段落。</p>",
+    )
+
+
+def modified(spec, hours=3):
+    return dataclasses.replace(
+        spec,
+        modified=(spec.modified or spec.published) + timedelta(hours=hours),
+        body_html=spec.body_html + "<p>本文发表后，有关方面又作出了新的回应。</p>",
+    )
+
+
+def paths(items):
+    return sorted(unquote(urlsplit(item["url"]).path) for item in items)
+
+
+def article_requests(mirror, specs):
+    wanted = {spec.path for spec in specs}
+    return [path for path in mirror.requests if path in wanted]
+
+
+def crawl(tmp_path, mirror, state, output, *arguments):
+    return run_crawl(tmp_path, *arguments, output_name=output,
+                     settings={"RFI_BASE_URL": mirror.base_url, "STATE_DIR": str(state)})
+
+
+def test_runs_emit_only_new_and_changed_articles(tmp_path):
+    specs = [fixture.spec for fixture in ARTICLES]
+    state = tmp_path / "state"
+    with Mirror() as mirror:
+        site = build_site(mirror, specs)
+        first = crawl(tmp_path, mirror, state, "run1.jsonl")
+        assert first.returncode == 0, first.stderr[-2000:]
+        assert paths(first.items) == sorted(spec.path for spec in specs)
+        assert {item["version"] for item in first.items} == {1}
+
+        mirror.clear_log()
+        second = crawl(tmp_path, mirror, state, "run2.jsonl")
+        assert second.returncode == 0, second.stderr[-2000:]
+        assert second.items == []
+        assert article_requests(mirror, specs) == []
+        assert f"discovered {len(specs)}, fetched 0, new 0, updated 0, skipped as unchanged {len(specs)}" in second.stderr
+
+        # k new articles, m changed ones; the changes show in the news sitemap's lastmod.
+        in_news = sorted((spec for spec in specs if spec.path in site.news_paths), key=lambda spec: spec.published)
+        assert len(in_news) >= 2
+        changed = [modified(spec) for spec in in_news[:2]]
+        added = [variant(in_news[-1], number) for number in (1, 2, 3)]
+        by_path = {spec.path: spec for spec in specs}
+        by_path.update({spec.path: spec for spec in changed + added})
+        build_site(mirror, list(by_path.values()))
+        mirror.clear_log()
+        third = crawl(tmp_path, mirror, state, "run3.jsonl")
+        assert third.returncode == 0, third.stderr[-2000:]
+        versions = {unquote(urlsplit(item["url"]).path): item["version"] for item in third.items}
+        assert versions == {**{spec.path: 1 for spec in added}, **{spec.path: 2 for spec in changed}}
+        assert sorted(article_requests(mirror, specs + added)) == sorted(spec.path for spec in changed + added)
+        for item in third.items:
+            if item["version"] == 2:
+                assert item["paragraphs"][-1] == "本文发表后，有关方面又作出了新的回应。"
+
+
+def test_refetched_but_unchanged_content_is_not_emitted_again(tmp_path):
+    specs = [fixture.spec for fixture in ARTICLES[:4]]
+    state = tmp_path / "state"
+    with Mirror() as mirror:
+        build_site(mirror, specs)
+        assert len(crawl(tmp_path, mirror, state, "run1.jsonl").items) == len(specs)
+        mirror.clear_log()
+        again = crawl(tmp_path, mirror, state, "run2.jsonl", "refresh=1")
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert again.items == []
+    assert sorted(article_requests(mirror, specs)) == sorted(spec.path for spec in specs)
+    assert f"new 0, updated 0, skipped as unchanged {len(specs)}" in again.stderr
+
+
+def many_specs(count):
+    base = [fixture.spec for fixture in ARTICLES if fixture.spec.image]
+    return [variant(base[number % len(base)], number) for number in range(1, count + 1)]
+
+
+def start_crawl(tmp_path, mirror, state, output):
+    command = [sys.executable, "-m", "scrapy", "crawl", "rfi_cn", "-O", str(output),
+               "-s", f"RFI_BASE_URL={mirror.base_url}", "-s", f"STATE_DIR={state}",
+               "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2"]
+    return subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env={**os.environ, "PYTHONPATH": str(REPO)})
+
+
+def test_kill_9_at_random_moments_loses_and_doubles_nothing(tmp_path):
+    specs = many_specs(40)
+    state = tmp_path / "state"
+    outputs = []
+    chooser = random.Random(20261126)
+    with Mirror() as mirror:
+        build_site(mirror, specs)
+        for spec in specs:
+            mirror.add_fault(spec.path, "slow:0.15", times=50)
+        for attempt in range(4):
+            output = tmp_path / f"killed{attempt}.jsonl"
+            outputs.append(output)
+            process = start_crawl(tmp_path, mirror, state, output)
+            time.sleep(chooser.uniform(1.0, 3.5))
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+        final = crawl(tmp_path, mirror, state, "final.jsonl")
+        assert final.returncode == 0, final.stderr[-2000:]
+        outputs.append(tmp_path / "final.jsonl")
+    lines = []
+    for output in outputs:
+        if output.exists():
+            text = output.read_text(encoding="utf-8")
+            assert text == "" or text.endswith("\n"), f"partial line in {output.name}"
+            lines += [json.loads(line) for line in text.splitlines()]
+    killed_lines = len(lines) - len(final.items)
+    assert killed_lines > 0, "the kills came too late or too early to test anything"
+    assert sorted(paths(lines)) == sorted(spec.path for spec in specs)
+    assert {item["version"] for item in lines} == {1}
+
+
+def test_a_locked_state_file_stops_the_run(tmp_path):
+    state = tmp_path / "state"
+    with Mirror() as mirror:
+        build_site(mirror, [ARTICLES[0].spec])
+        assert crawl(tmp_path, mirror, state, "run1.jsonl").returncode == 0
+        database = next(state.glob("*.sqlite3"))
+        with open(database, "rb") as held:
+            fcntl.flock(held, fcntl.LOCK_EX)
+            result = crawl(tmp_path, mirror, state, "run2.jsonl")
+        assert result.returncode == 1
+        assert result.last_line == f"rfi_cn: state file {database} is locked: another run is using it"
+
+        connection = sqlite3.connect(database)
+        connection.execute("BEGIN EXCLUSIVE")
+        try:
+            result = crawl(tmp_path, mirror, state, "run3.jsonl")
+        finally:
+            connection.rollback()
+            connection.close()
+        assert result.returncode == 1
+        assert result.last_line.startswith(f"rfi_cn: state file {database} is locked")
+
+
+def test_a_corrupt_state_file_stops_the_run_and_is_kept(tmp_path):
+    state = tmp_path / "state"
+    state.mkdir()
+    database = state / "rfi_cn.sqlite3"
+    database.write_bytes(b"this is not a database" * 100)
+    with Mirror() as mirror:
+        build_site(mirror, [ARTICLES[0].spec])
+        result = crawl(tmp_path, mirror, state, "run.jsonl")
+    assert result.returncode == 1
+    assert result.last_line.startswith(f"rfi_cn: state file {database} is corrupt")
+    assert database.read_bytes() == b"this is not a database" * 100
+    assert mirror.requests == []
+
+
+def test_a_paused_run_resumes_from_its_jobdir(tmp_path):
+    specs = many_specs(30)
+    state, jobdir = tmp_path / "state", tmp_path / "job"
+    with Mirror() as mirror:
+        build_site(mirror, specs)
+        for spec in specs:
+            mirror.add_fault(spec.path, "slow:0.5", times=50)
+        command_settings = ["-s", f"JOBDIR={jobdir}"]
+        first = tmp_path / "first.jsonl"
+        process = subprocess.Popen(
+            [sys.executable, "-m", "scrapy", "crawl", "rfi_cn", "-O", str(first), "-s", f"RFI_BASE_URL={mirror.base_url}",
+             "-s", f"STATE_DIR={state}", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0",
+             "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2", *command_settings],
+            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": str(REPO)})
+        time.sleep(3.5)
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=60) == 0
+        paused = [json.loads(line) for line in first.read_text(encoding="utf-8").splitlines()]
+        assert 0 < len(paused) < len(specs)
+        mirror.clear_log()
+        resumed = run_crawl(tmp_path, output_name="second.jsonl", settings={
+            "RFI_BASE_URL": mirror.base_url, "STATE_DIR": str(state), "JOBDIR": str(jobdir)})
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert sorted(paths(paused) + paths(resumed.items)) == sorted(spec.path for spec in specs)
+    assert "/cn/rss" not in mirror.requests

@@ -120,6 +120,15 @@ def start_crawl(tmp_path, mirror, state, output):
                             env={**os.environ, "PYTHONPATH": str(REPO)})
 
 
+def wait_for_lines(output, count, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if count == 0 or (output.exists() and output.read_bytes().count(b"\n") >= count):
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"{output.name} did not reach {count} lines in {timeout} s")
+
+
 def test_kill_9_at_random_moments_loses_and_doubles_nothing(tmp_path):
     specs = many_specs(40)
     state = tmp_path / "state"
@@ -133,7 +142,9 @@ def test_kill_9_at_random_moments_loses_and_doubles_nothing(tmp_path):
             output = tmp_path / f"killed{attempt}.jsonl"
             outputs.append(output)
             process = start_crawl(tmp_path, mirror, state, output)
-            time.sleep(chooser.uniform(1.0, 3.5))
+            # A random point in the run's progress: before the first line, or after a few.
+            wait_for_lines(output, chooser.randint(0, 6))
+            time.sleep(chooser.uniform(0, 0.3))
             process.send_signal(signal.SIGKILL)
             process.wait()
         final = crawl(tmp_path, mirror, state, "final.jsonl")
@@ -202,7 +213,7 @@ def test_a_paused_run_resumes_from_its_jobdir(tmp_path):
              "-s", f"STATE_DIR={state}", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0",
              "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2", *command_settings],
             cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": str(REPO)})
-        time.sleep(3.5)
+        wait_for_lines(first, 3)
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=60) == 0
         paused = [json.loads(line) for line in first.read_text(encoding="utf-8").splitlines()]

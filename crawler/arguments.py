@@ -43,9 +43,19 @@ class RunArguments:
 SOURCES = ("rfi", "feedx", "archive")
 
 
-def parse_arguments(article_urls, known_sections, *, since=None, until=None, sections=None, urls=None,
-                    source=None, archive=None, refresh=None):
+ARGUMENTS = ("since", "until", "sections", "urls", "source", "archive", "refresh")
+
+
+def parse_arguments(article_urls, known_sections, **arguments):
     """RunArguments from the raw -a values, or ArgumentError naming the bad one."""
+    unknown = sorted(set(arguments) - set(ARGUMENTS))
+    if unknown:
+        raise ArgumentError(f"unknown argument {', '.join(unknown)}; known: {', '.join(ARGUMENTS)}")
+    return _parse(article_urls, known_sections, **arguments)
+
+
+def _parse(article_urls, known_sections, *, since=None, until=None, sections=None, urls=None,
+           source=None, archive=None, refresh=None):
     run = RunArguments()
     run.since = _iso_date("since", since)
     run.until = _iso_date("until", until)

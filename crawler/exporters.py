@@ -10,6 +10,11 @@ from scrapy.exporters import JsonLinesItemExporter
 
 
 class LineAtATimeJsonLinesExporter(JsonLinesItemExporter):
+    def __init__(self, file, **kwargs):
+        super().__init__(file, **kwargs)
+        self.written = None  # (id, version) of the last line written whole
+
     def export_item(self, item):
         super().export_item(item)
         self.file.flush()
+        self.written = (item.get("id"), item.get("version"))

@@ -72,7 +72,14 @@ class IncrementalState:
         (self._requested if requested else self._skipped).add(article_id)
 
     def item_scraped(self, item, spider):
-        self.state.mark_seen(item["id"], item["version"])
+        # Seen only if a feed wrote its line: a feed that failed must not lose the article.
+        key = (item["id"], item["version"])
+        exporter = self.crawler.get_extension(FeedExporter)
+        if exporter and any(getattr(slot.exporter, "written", None) == key for slot in exporter.slots):
+            self.state.mark_seen(*key)
+        else:
+            self.crawler.stats.inc_value("articles/not_written")
+            logger.error("%s was not written to any feed; it stays unseen and will be emitted again", item["url"])
 
     def spider_closed(self, spider):
         # An article one listing skipped and another requested counts as requested.

@@ -50,6 +50,7 @@ DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
 LOG_LEVEL = "INFO"
 # Default: on. Nobody attaches to scheduled runs; an open port is a risk.
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
 
 # -- development -----------------------------------------------------------------
 # Default: off. `-s HTTPCACHE_ENABLED=1` replays pages from .scrapy/httpcache while
@@ -69,6 +70,15 @@ FEED_EXPORT_ENCODING = "utf-8"
 # of what was emitted lives in STATE_DIR/<spider>.sqlite3. INCREMENTAL=0 emits everything.
 INCREMENTAL = True
 STATE_DIR = str(PROJECT_ROOT / "state")
+
+DOWNLOADER_MIDDLEWARES = {
+    # Scrapy's retries, plus waiting as long as a 429/503 Retry-After asks (at most RETRY_AFTER_MAX s).
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.RetryAfterMiddleware": 550,
+    # Pages whose charset is missing or wrong are decoded by what their bytes are; after decompression (590).
+    "crawler.middlewares.CharsetMiddleware": 580,
+}
+RETRY_AFTER_MAX = 120
 
 SPIDER_MIDDLEWARES = {
     # Drops requests for article pages the state holds unchanged, before they are scheduled.

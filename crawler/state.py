@@ -61,7 +61,10 @@ class ArticleState:
 
     def open(self):
         """Take the file for this run, or StateError if another run has it or it is damaged."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise StateError(f"state folder {self.path.parent} cannot be created: {error.strerror}") from None
         # flock on the database file itself: SQLite's own locks are fcntl locks, which
         # flock does not touch, so this only keeps two runs from sharing the file.
         self._lock_file = open(self.path, "ab")

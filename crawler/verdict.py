@@ -34,6 +34,8 @@ class RunVerdict:
         if reason not in ("finished", "shutdown"):
             return f"the run ended early: {reason}"
         produced = stat("articles/new") + stat("articles/updated") + stat("articles/unchanged")
+        if stat("articles/not_written"):
+            return f"{stat('articles/not_written')} articles could not be written to the output"
         if stat("archive/files") and not produced:
             return f"no article could be read from the {stat('archive/files')} archive files"
         if stat("discovery/failed") and not stat("discovery/ok"):

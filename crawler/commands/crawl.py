@@ -5,7 +5,10 @@ exits 2 with one line on bad spider arguments, before anything is downloaded,
 and 1 with one line when the run failed (see crawler.verdict).
 """
 
+import os
 import sys
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
@@ -41,6 +44,13 @@ class Command(ScrapyCrawlCommand):
                 print(f"{args[0]}: {error}", file=sys.stderr)
                 self.exitcode = 1
                 return
+        # A feed that cannot be written would lose every item: stop first (e.g. scrapyd
+        # without items_dir, where the default feed would lie inside the deployed egg).
+        for uri in crawler.settings.getdict("FEEDS"):
+            if reason := unwritable_feed(str(uri)):
+                print(f"{args[0]}: failed: {reason}", file=sys.stderr)
+                self.exitcode = 1
+                return
         self.crawler_process.crawl(crawler, **opts.spargs)
         self.crawler_process.start()
         if self.crawler_process.bootstrap_failed:
@@ -48,3 +58,19 @@ class Command(ScrapyCrawlCommand):
         elif failure := crawler.stats.get_value("run/failure"):
             print(f"{args[0]}: failed: {failure}", file=sys.stderr)
             self.exitcode = 1
+
+
+def unwritable_feed(uri):
+    """Why a local feed's file cannot be created, or None (remote feeds are not checked)."""
+    if uri.startswith("file:"):
+        path = Path(unquote(urlsplit(uri).path))
+    elif "://" in uri:
+        return None
+    else:
+        path = Path(uri)
+    folder = path.absolute().parent
+    while not folder.exists():
+        folder = folder.parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        return f"cannot write the output {path}: {folder} is not a writable folder"
+    return None

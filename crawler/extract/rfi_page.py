@@ -24,6 +24,16 @@ class RfiArticlePage:
         self.url = url
         self.jsonld = structured.news_articles(selector, url)
 
+    def non_article_kind(self):
+        """What the page is when structured data says it is a video, podcast, live or gallery page."""
+        if self.jsonld:
+            return None
+        kinds = structured.other_types(self.selector)
+        og_type = (structured.meta(self.selector, "og:type") or [""])[0]
+        if og_type.startswith(("video", "music", "audio")):
+            kinds.append(og_type)
+        return ", ".join(kinds) or None
+
     def title(self):
         yield from structured.values(self.jsonld, "headline")
         yield from self.selector.css("h1.t-content__title, article h1").xpath("string()").getall()

@@ -10,32 +10,43 @@ import logging
 logger = logging.getLogger(__name__)
 
 ARTICLE_TYPES = frozenset({"NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle", "BlogPosting"})
+# Main entities of the site's other pages: video, podcast and programme, live, gallery, index pages.
+NON_ARTICLE_TYPES = frozenset({
+    "VideoObject", "AudioObject", "PodcastEpisode", "PodcastSeries", "RadioEpisode", "RadioSeries",
+    "LiveBlogPosting", "ImageGallery", "MediaGallery", "CollectionPage", "ItemList",
+})
 
 
 def news_articles(selector, url=""):
     """Every NewsArticle-like object of the page's JSON-LD blocks, in page order."""
-    found = []
+    return [obj for obj, types in _typed_objects(selector, url) if ARTICLE_TYPES.intersection(types)]
+
+
+def other_types(selector, url=""):
+    """The non-article schema.org types the page's JSON-LD declares (VideoObject, …)."""
+    return sorted({t for _, types in _typed_objects(selector, url) for t in types & NON_ARTICLE_TYPES})
+
+
+def _typed_objects(selector, url):
     for block in selector.css('script[type="application/ld+json"]::text').getall():
         try:
             data = json.loads(block)
         except ValueError as error:
             logger.debug("Unreadable JSON-LD block on %s: %s", url, error)
             continue
-        found.extend(_article_objects(data))
-    return found
+        yield from _objects(data)
 
 
-def _article_objects(data):
+def _objects(data):
     if isinstance(data, list):
         for entry in data:
-            yield from _article_objects(entry)
+            yield from _objects(entry)
     elif isinstance(data, dict):
         types = data.get("@type")
         types = types if isinstance(types, list) else [types]
-        if ARTICLE_TYPES.intersection(t for t in types if isinstance(t, str)):
-            yield data
+        yield data, {t for t in types if isinstance(t, str)}
         if "@graph" in data:
-            yield from _article_objects(data["@graph"])
+            yield from _objects(data["@graph"])
 
 
 def values(objects, key):

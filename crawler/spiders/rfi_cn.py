@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 
 # Saved files are read through Scrapy's file:// handler, in a download slot of
 # their own without the politeness delays meant for the web (see DOWNLOAD_SLOTS).
-LOCAL_FILE_META = {"download_slot": "local-files", "autothrottle_dont_adjust_delay": True}
+LOCAL_FILE_META = {"download_slot": "local-files", "autothrottle_dont_adjust_delay": True, "allow_offsite": True}
 
 
 class RfiCnSpider(scrapy.Spider):
@@ -60,6 +60,8 @@ class RfiCnSpider(scrapy.Spider):
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.article_urls = ArticleURLs(crawler.settings.get("RFI_BASE_URL"), cls.edition)
+        # Scrapy's offsite filter keeps every request, redirects included, on these hosts.
+        spider.allowed_domains = [urlsplit(crawler.settings.get(name)).hostname for name in ("RFI_BASE_URL", "FEEDX_URL")]
         spider.run = cls.check_arguments(crawler.settings, **spider._raw_arguments)
         spider.refresh = spider.run.refresh
         spider.discovered = set()
@@ -71,7 +73,9 @@ class RfiCnSpider(scrapy.Spider):
         """RunArguments, or ArgumentError before anything is downloaded."""
         article_urls = ArticleURLs(settings.get("RFI_BASE_URL"), cls.edition)
         known_sections = settings.getlist("RFI_SECTIONS")
-        return parse_arguments(article_urls, known_sections, **{k: v for k, v in arguments.items() if v is not None})
+        # Schedulers add arguments of their own (scrapyd: _job=<job id>); they start with "_".
+        ours = {name: value for name, value in arguments.items() if value is not None and not name.startswith("_")}
+        return parse_arguments(article_urls, known_sections, **ours)
 
     # -- where the articles are listed ------------------------------------------------
 
@@ -118,6 +122,9 @@ class RfiCnSpider(scrapy.Spider):
             logger.warning("Unreadable listing %s: %s", response.url, error)
             return
         self.stats.inc_value("discovery/ok")
+        if not requests:
+            self.stats.inc_value("discovery/empty")
+            logger.warning("Listing %s gave no article to fetch", response.url)
         yield from requests
 
     def listing_failed(self, failure):
@@ -177,7 +184,11 @@ class RfiCnSpider(scrapy.Spider):
         self.stats.inc_value("articles/fetched")
         if not isinstance(response, scrapy.http.HtmlResponse):
             return self.skip(response.url, "not_html")
+        if self.article_urls.article_or_none(response.url) is None:
+            return self.skip(response.url, "redirected_off_edition", f"asked for {response.request.url}")
         page = RfiArticlePage(response.selector, response.url)
+        if kind := page.non_article_kind():
+            return self.skip(response.url, "not_an_article", kind)
         return self.complete_or_skip(load_article(page, self.edition, self.language), response.url)
 
     def article_failed(self, failure):

@@ -12,14 +12,14 @@ import sys
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Optional, Union
 from urllib.parse import unquote, unquote_to_bytes, urlsplit
 
 from .render import encode_path
 
-FAULT_KINDS = ("status:500", "status:503", "status:403", "status:429", "drop", "truncate")
+FAULT_KINDS = ("status:500", "status:502", "status:503", "status:403", "status:429", "drop", "truncate")
 
 
 @dataclass
@@ -36,6 +36,7 @@ class Request:
     path: str  # decoded, without query string
     raw_path: str  # as sent on the request line
     headers: dict
+    time: float = field(default_factory=time.monotonic)  # when it arrived
 
 
 def decode_path(raw: str) -> str:

@@ -8,6 +8,7 @@ from itemloaders.processors import Identity, MapCompose, TakeFirst
 from scrapy.loader import ItemLoader
 
 from crawler.extract.dates import to_utc_iso, utc_now_iso
+from crawler.extract.image import usable_image_url
 from crawler.extract.text import clean_text
 from crawler.items import Article
 from crawler.urls import article_id, section_of
@@ -19,8 +20,8 @@ def unique(values):
 
 
 def clean_image(image):
-    url = (image.get("url") or "").strip()
-    if not url.startswith(("http://", "https://")):
+    url = usable_image_url(image.get("url"))
+    if url is None:
         return None
     return {
         "url": url,

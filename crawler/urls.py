@@ -21,9 +21,17 @@ class NotAnArticleURL(ValueError):
     """The URL is not an article of the edition on the configured site."""
 
 
+def _split(url):
+    """urlsplit, with its ValueError on broken URLs ("https://[…") as NotAnArticleURL."""
+    try:
+        return urlsplit(url)
+    except ValueError as error:
+        raise NotAnArticleURL(f"not a URL ({error}): {url}") from None
+
+
 def decoded_path(url):
     """The URL's path, percent-decoded and NFC-normalised: one spelling per article."""
-    return unicodedata.normalize("NFC", unquote(urlsplit(url).path))
+    return unicodedata.normalize("NFC", unquote(_split(url).path))
 
 
 def article_path_match(path, edition):
@@ -42,13 +50,16 @@ class ArticleURLs:
         self.site_host = urlsplit(self.base_url).netloc.lower()
 
     def is_site_host(self, url):
-        host = urlsplit(url).netloc.lower()
+        host = _split(url).netloc.lower()
         return host == self.site_host or host in RFI_HOSTS
 
     def canonical(self, url, base=None):
         """The article URL on the configured site, or NotAnArticleURL saying why."""
-        absolute = urljoin(base or self.base_url + "/", url.strip())
-        scheme = urlsplit(absolute).scheme
+        try:
+            absolute = urljoin(base or self.base_url + "/", url.strip())
+        except ValueError:
+            raise NotAnArticleURL(f"not a URL: {url}") from None
+        scheme = _split(absolute).scheme
         if scheme not in ("http", "https"):
             raise NotAnArticleURL(f"not an http(s) URL: {url}")
         if not self.is_site_host(absolute):
@@ -56,7 +67,13 @@ class ArticleURLs:
         path = decoded_path(absolute)
         if not article_path_match(path, self.edition):
             raise NotAnArticleURL(f"not an article URL of /{self.edition}/: {url}")
-        return canonicalize_url(safe_url_string(self.base_url + path.rstrip("/")))
+        return self._still_an_article(canonicalize_url(safe_url_string(self.base_url + path.rstrip("/"))), url)
+
+    def _still_an_article(self, canonical, url):
+        # Normalising can change a path ("\" becomes "/"), so the result is checked again.
+        if not article_path_match(decoded_path(canonical), self.edition):
+            raise NotAnArticleURL(f"not an article URL of /{self.edition}/: {url}")
+        return canonical
 
     def article_or_none(self, url, base=None):
         try:
@@ -98,10 +115,13 @@ def rfi_article_link(url, edition):
     """
     if not url or not url.strip():
         raise NotAnArticleURL("no link")
-    parts = urlsplit(url.strip())
+    parts = _split(url.strip())
     if parts.scheme not in ("http", "https") or parts.netloc.lower() not in RFI_HOSTS:
         raise NotAnArticleURL(f"not an rfi.fr link: {url}")
     path = decoded_path(url)
     if not article_path_match(path.rstrip("/"), edition):
         raise NotAnArticleURL(f"not an article URL of /{edition}/: {url}")
-    return canonicalize_url(safe_url_string(f"{parts.scheme}://{parts.netloc}{path.rstrip('/')}"))
+    canonical = canonicalize_url(safe_url_string(f"{parts.scheme}://{parts.netloc}{path.rstrip('/')}"))
+    if not article_path_match(decoded_path(canonical), edition):
+        raise NotAnArticleURL(f"not an article URL of /{edition}/: {url}")
+    return canonical

@@ -38,6 +38,8 @@ class RunVerdict:
             return f"{stat('articles/not_written')} articles could not be written to the output"
         if stat("archive/files") and not produced:
             return f"no article could be read from the {stat('archive/files')} archive files"
+        if stat("feedx/items") and not produced:
+            return f"no article could be read from the {stat('feedx/items')} feedx items"
         if stat("discovery/failed") and not stat("discovery/ok"):
             return f"cannot reach the site: {self.stats.get_value('discovery/first_error')}"
         if stat("discovery/unreadable") and not stat("discovery/ok"):

@@ -13,8 +13,6 @@ import time
 from datetime import timedelta
 from urllib.parse import unquote, urlsplit
 
-import pytest
-
 from tests.conftest import REPO, run_crawl
 from tests.fixtures.articles import ARTICLES
 from tests.mirror.server import Mirror

@@ -73,10 +73,10 @@ def is_boilerplate(element):
         return True
     if not tag.isalnum() and MANGLED_AD_TAG.search(tag):
         return True
-    attributes = element.attrib
-    if any(name in attributes for name in BOILERPLATE_ATTRIBUTES):
+    # element.get(), not element.attrib: broken markup can carry attribute names lxml refuses to list.
+    if any(element.get(name) is not None for name in BOILERPLATE_ATTRIBUTES):
         return True
-    if BOILERPLATE_CLASSES.search(attributes.get("class", "")):
+    if BOILERPLATE_CLASSES.search(element.get("class") or ""):
         return True
     if tag == "a":
         # A link wrapping a figure is a card for another article.

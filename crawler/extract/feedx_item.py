@@ -35,7 +35,7 @@ class FeedxItemPage:
             elif self._date is None and tag == "div" and paris_display_time_to_utc(node.xpath("string()").get()):
                 self._date = node.xpath("string()").get()
             elif self._image is None and tag == "img":
-                self._image = node.attrib.get("src")
+                self._image = node.xpath("@src").get()
             elif self._lede is None and tag == "p" and node.xpath("./strong"):
                 self._lede = node
             else:
@@ -65,7 +65,7 @@ class FeedxItemPage:
         names = []
         for node in self._body:
             for box in node.xpath("descendant-or-self::div[span[starts-with(normalize-space(), '作者')]]"):
-                names += [a.attrib.get("title") or a.xpath("string()").get() for a in box.xpath("a")]
+                names += [a.xpath("@title").get() or a.xpath("string()").get() for a in box.xpath("a")]
         return names
 
     def tags(self):

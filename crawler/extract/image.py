@@ -1,6 +1,11 @@
 """The main image: the largest rendition listed in a srcset."""
 
 import re
+from urllib.parse import urlsplit
+
+from w3lib.url import safe_url_string
+
+_HOST = re.compile(r"^[A-Za-z0-9.-]+(?::\d+)?$")
 
 # "URL 980w" entries; RFI's URLs contain commas only percent-encoded.
 _SRCSET_ENTRY = re.compile(r"\s*(\S+?)(?:\s+(\d+(?:\.\d+)?)([wx]))?\s*(?:,|$)")
@@ -20,12 +25,17 @@ def largest_in_srcset(srcset):
 
 
 def usable_image_url(url):
-    """Real image URLs only: not the 1x1 data: placeholder, not RFI's default share card."""
+    """An http(s) image URL, percent-encoded; None for data: placeholders, other schemes,
+    broken hosts and RFI's default share card."""
     if not url:
         return None
     url = url.strip()
-    if not url.startswith(("http://", "https://", "//")):
+    if url.startswith("//"):
+        url = "https:" + url
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "https://[broken"
         return None
-    if "meta_og_twcards" in url:
+    if parts.scheme not in ("http", "https") or not _HOST.match(parts.netloc) or "meta_og_twcards" in url:
         return None
-    return "https:" + url if url.startswith("//") else url
+    return safe_url_string(url)

@@ -66,7 +66,7 @@ class RfiArticlePage:
         if from_jsonld:
             return from_jsonld
         links = self.selector.css(".m-from-author__name, .t-content__authors a")
-        return [link.attrib.get("title") or link.xpath("string()").get() for link in links]
+        return [link.xpath("@title").get() or link.xpath("string()").get() for link in links]
 
     def tags(self):
         from_jsonld = list(structured.keywords(structured.values(self.jsonld, "keywords")))
@@ -81,8 +81,8 @@ class RfiArticlePage:
     def image(self):
         for figure in self.selector.css(MAIN_FIGURE)[:1]:
             img = figure.css("img")[:1]
-            url = usable_image_url(largest_in_srcset(img.attrib.get("srcset"))) or usable_image_url(
-                img.attrib.get("src")
+            url = usable_image_url(largest_in_srcset(img.xpath("@srcset").get())) or usable_image_url(
+                img.xpath("@src").get()
             )
             if url:
                 spans = figure.css("figcaption span")

@@ -37,9 +37,17 @@ def clean_text(value):
     """
     if value is None:
         return None
-    text = replace_entities(str(value))
-    if "<" in text:
-        text = _TAG_START.sub("", _TAG.sub("", text))
+    text = str(value)
+    # Feeds and JSON-LD are sometimes escaped twice ("&amp;quot;"), and removing a tag can
+    # join an entity ("&<b>amp;"): decode and strip until nothing changes. Each round that
+    # changes something shortens the text, so this ends.
+    while True:
+        cleaned = replace_entities(text)
+        if "<" in cleaned:
+            cleaned = _TAG_START.sub("", _TAG.sub("", cleaned))
+        if cleaned == text:
+            break
+        text = cleaned
     return normalize_space(text) or None
 
 

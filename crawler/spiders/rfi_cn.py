@@ -18,10 +18,9 @@ from crawler.discovery import (
 )
 from crawler.extract.dates import epoch_ms_to_utc
 from crawler.extract.feedx_file import BadFeedxFile, read_feedx_file
-from crawler.extract.feedx_item import FeedxItemPage
-from crawler.extract.rfi_page import RfiArticlePage
-from crawler.loaders import load_article
-from crawler.urls import ArticleURLs, NotAnArticleURL, article_date, article_id, rfi_article_link
+from crawler.articles import Skip, article_from_feedx, article_from_page
+from crawler.items import Article
+from crawler.urls import ArticleURLs, article_date, article_id
 
 logger = logging.getLogger(__name__)
 
@@ -186,10 +185,8 @@ class RfiCnSpider(scrapy.Spider):
             return self.skip(response.url, "not_html")
         if self.article_urls.article_or_none(response.url) is None:
             return self.skip(response.url, "redirected_off_edition", f"asked for {response.request.url}")
-        page = RfiArticlePage(response.selector, response.url)
-        if kind := page.non_article_kind():
-            return self.skip(response.url, "not_an_article", kind)
-        return self.complete_or_skip(load_article(page, self.edition, self.language), response.url)
+        return self.emit(article_from_page(response.selector, response.url, self.edition, self.language),
+                         response.url)
 
     def article_failed(self, failure):
         reason = failure_reason(failure)
@@ -204,6 +201,7 @@ class RfiCnSpider(scrapy.Spider):
 
     def parse_feedx_feed(self, response, body):
         for entry, item in feed_entries(body):
+            self.stats.inc_value("feedx/items")
             html = child_text(item, "encoded") or child_text(item, "description")
             title = child_text(item, "title")
             yield from self.feedx_article(html, entry.link, title, "feedx", response.url)
@@ -221,34 +219,17 @@ class RfiCnSpider(scrapy.Spider):
         self.skip(path, "unreadable_file", failure_reason(failure))
 
     def feedx_article(self, html, link, title, source, where, fetched_at=None):
-        try:
-            url = rfi_article_link(link, self.edition)
-        except NotAnArticleURL as error:
-            reason = "no_link" if not (link or "").strip() else "outside_edition"
-            self.skip(where, reason, str(error))
+        result = article_from_feedx(html, link, title, source, self.edition, self.language, fetched_at)
+        if isinstance(result, Article):
+            self.count_discovered(result["url"])
+        return self.emit(result, where)
+
+    def emit(self, result, where):
+        """The article, or nothing after counting and logging why, naming the URL or file."""
+        if isinstance(result, Skip):
+            self.skip(where, result.reason, result.detail)
             return []
-        self.count_discovered(url)
-        page = FeedxItemPage(html, url, title, source=source)
-        return self.complete_or_skip(load_article(page, self.edition, self.language, fetched_at=fetched_at), where)
-
-    def complete_or_skip(self, article, where):
-        """The article, or [] after counting and logging what it lacks: never an empty article."""
-        reason = missing_required_field(article)
-        if reason:
-            self.skip(where, reason)
-            return []
-        return [article]
-
-
-def missing_required_field(article):
-    """Why an extracted page is not an article: a video, a live page, an index, a broken page."""
-    if not article.get("title"):
-        return "no_title"
-    if not article.get("published"):
-        return "no_date"
-    if not article.get("paragraphs"):
-        return "no_paragraphs"
-    return None
+        return [result]
 
 
 def failure_reason(failure):

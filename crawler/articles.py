@@ -1,0 +1,49 @@
+"""From a page or a feedx item to an Article, or to the reason there is none.
+
+The spider and the tests go through these two functions only, so what a test
+proves about them holds for every source.
+"""
+
+from dataclasses import dataclass
+
+from crawler.extract.feedx_item import FeedxItemPage
+from crawler.extract.rfi_page import RfiArticlePage
+from crawler.loaders import load_article
+from crawler.urls import NotAnArticleURL, rfi_article_link
+
+
+@dataclass(frozen=True)
+class Skip:
+    """No article: `reason` is counted in the stats, `detail` goes to the log."""
+
+    reason: str
+    detail: str = ""
+
+
+def article_from_page(selector, url, edition, language):
+    """An Article from an rfi.fr article page, or a Skip."""
+    page = RfiArticlePage(selector, url)
+    if kind := page.non_article_kind():
+        return Skip("not_an_article", kind)
+    return complete_or_skip(load_article(page, edition, language))
+
+
+def article_from_feedx(html, link, title, source, edition, language, fetched_at=None):
+    """An Article from a feedx item (RSS or saved file), or a Skip."""
+    try:
+        url = rfi_article_link(link, edition)
+    except NotAnArticleURL as error:
+        return Skip("no_link" if not (link or "").strip() else "outside_edition", str(error))
+    page = FeedxItemPage(html, url, title, source=source)
+    return complete_or_skip(load_article(page, edition, language, fetched_at=fetched_at))
+
+
+def complete_or_skip(article):
+    """Never an empty article: video, live and index pages, broken pages lack one of these."""
+    if not article.get("title"):
+        return Skip("no_title")
+    if not article.get("published"):
+        return Skip("no_date")
+    if not article.get("paragraphs"):
+        return Skip("no_paragraphs")
+    return article

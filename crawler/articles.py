@@ -8,16 +8,19 @@ from dataclasses import dataclass
 
 from crawler.extract.feedx_item import FeedxItemPage
 from crawler.extract.rfi_page import RfiArticlePage
+from crawler.items import Article
 from crawler.loaders import load_article
 from crawler.urls import NotAnArticleURL, rfi_article_link
 
 
 @dataclass(frozen=True)
 class Skip:
-    """No article: `reason` is counted in the stats, `detail` goes to the log."""
+    """No article: `reason` is counted in the stats, `detail` goes to the log; `article`
+    is what could be extracted, when the page got that far."""
 
     reason: str
     detail: str = ""
+    article: Article | None = None
 
 
 def article_from_page(selector, url, edition, language):
@@ -40,10 +43,7 @@ def article_from_feedx(html, link, title, source, edition, language, fetched_at=
 
 def complete_or_skip(article):
     """Never an empty article: video, live and index pages, broken pages lack one of these."""
-    if not article.get("title"):
-        return Skip("no_title")
-    if not article.get("published"):
-        return Skip("no_date")
-    if not article.get("paragraphs"):
-        return Skip("no_paragraphs")
+    for field, reason in (("title", "no_title"), ("published", "no_date"), ("paragraphs", "no_paragraphs")):
+        if not article.get(field):
+            return Skip(reason, article=article)
     return article

@@ -4,6 +4,8 @@ Scrapy's defaults hold unless set here; each value below says why it differs.
 Any of them can be overridden per run with `-s NAME=VALUE`.
 """
 
+import json
+import pkgutil
 from pathlib import Path
 
 BOT_NAME = "rfi_crawler"
@@ -87,6 +89,8 @@ SPIDER_MIDDLEWARES = {
 ITEM_PIPELINES = {
     # Numbers versions and drops content the dataset already holds.
     "crawler.pipelines.VersionArticles": 800,
+    # Checks every emitted item against the JSON Schema; errors are counted for the monitors.
+    "spidermon.contrib.scrapy.pipelines.ItemValidationPipeline": 900,
 }
 # Default: Scrapy's exporters. Lines are written whole, one at a time (see crawler/exporters.py).
 FEED_EXPORTERS = {
@@ -94,7 +98,28 @@ FEED_EXPORTERS = {
     "jsonl": "crawler.exporters.LineAtATimeJsonLinesExporter",
 }
 
+# -- data-quality monitors (spidermon; crawler/monitors.py) ---------------------------
+# A monitor that fails fails the run (exit code 1, the report as its reason). A threshold
+# left unset (None) skips its check.
+SPIDERMON_ENABLED = True
+SPIDERMON_SPIDER_CLOSE_MONITORS = ["crawler.monitors.SpiderCloseMonitorSuite"]
+# Read through pkgutil so that it also works from a scrapyd egg.
+SPIDERMON_VALIDATION_SCHEMAS = [json.loads(pkgutil.get_data("crawler", "schemas/article.json"))]
+SPIDERMON_MAX_ITEM_VALIDATION_ERRORS = 0
+# Share of the article pages read on which each field is found; below it, the layout has
+# probably changed. Judged only once RFI_COVERAGE_MIN_PAGES pages were read.
+RFI_FIELD_COVERAGE = {"title": 0.9, "published": 0.9, "paragraphs": 0.9, "lede": 0.5, "image": 0.5}
+RFI_COVERAGE_MIN_PAGES = 5
+# Unset by default: error log lines, 403 answers and retries are counted in the Summary and
+# the verdict handles blocking; set these to fail runs above a count.
+SPIDERMON_MAX_ERRORS = None
+RFI_MAX_403 = None
+SPIDERMON_MAX_RETRIES = None
+SPIDERMON_EXPECTED_FINISH_REASONS = ["finished", "shutdown"]
+
 EXTENSIONS = {
+    # Runs the monitors above when the spider closes.
+    "spidermon.contrib.scrapy.extensions.Spidermon": 500,
     # Owns the state file; marks an article seen once its line is in the output.
     "crawler.incremental.IncrementalState": 100,
     # Decides whether the run failed, and logs the one-line summary at the end.

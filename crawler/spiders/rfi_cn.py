@@ -20,6 +20,7 @@ from crawler.extract.dates import epoch_ms_to_utc
 from crawler.extract.feedx_file import BadFeedxFile, read_feedx_file
 from crawler.articles import Skip, article_from_feedx, article_from_page
 from crawler.items import Article
+from crawler.monitors import record_coverage
 from crawler.urls import ArticleURLs, article_date, article_id
 
 logger = logging.getLogger(__name__)
@@ -226,6 +227,10 @@ class RfiCnSpider(scrapy.Spider):
 
     def emit(self, result, where):
         """The article, or nothing after counting and logging why, naming the URL or file."""
+        extracted = result.article if isinstance(result, Skip) else result
+        # Coverage tells a changed layout of live pages; saved files do not change, their bad ones are just skipped.
+        if extracted is not None and self.run.source != "archive":
+            record_coverage(self.stats, extracted, where)
         if isinstance(result, Skip):
             self.skip(where, result.reason, result.detail)
             return []

@@ -1,0 +1,124 @@
+"""Data-quality monitors (spidermon), run when the spider closes.
+
+What a redesign of rfi.fr looks like from here: pages still download, but
+fields stop being found. The coverage of each field over the article pages
+read is compared with RFI_FIELD_COVERAGE; when it drops, the run fails with a
+report naming the fields, their coverage and sample URLs.
+
+Each threshold is a setting; a monitor whose threshold is unset skips itself,
+so an unconfigured check never aborts the suite.
+"""
+
+import logging
+
+from spidermon import Monitor, MonitorSuite, monitors
+from spidermon.core.actions import Action
+
+logger = logging.getLogger(__name__)
+
+COVERAGE_FIELDS = ("title", "published", "paragraphs", "lede", "image")
+SAMPLES = 3
+
+
+def record_coverage(stats, article, where):
+    """Count which fields an extracted page has, keeping a few examples of pages without them."""
+    stats.inc_value("coverage/pages")
+    for field in COVERAGE_FIELDS:
+        if article.get(field):
+            stats.inc_value(f"coverage/{field}")
+        else:
+            samples = stats.get_value(f"coverage/missing/{field}") or []
+            if len(samples) < SAMPLES:
+                stats.set_value(f"coverage/missing/{field}", [*samples, where])
+
+
+class ThresholdMonitor(Monitor):
+    def threshold(self, name, kind=int):
+        value = self.data.crawler.settings.get(name)
+        if value is None or value == "":
+            self.skipTest(f"{name} is not set")
+        return kind(value)
+
+    def stat(self, name):
+        return self.data.stats.get(name, 0) or 0
+
+
+@monitors.name("Field coverage")
+class FieldCoverageMonitor(ThresholdMonitor):
+    @monitors.name("Fields are found on enough article pages")
+    def test_field_coverage(self):
+        required = self.data.crawler.settings.getdict("RFI_FIELD_COVERAGE")
+        if not required:
+            self.skipTest("RFI_FIELD_COVERAGE is not set")
+        pages = self.stat("coverage/pages")
+        minimum = self.threshold("RFI_COVERAGE_MIN_PAGES")
+        if pages < minimum:
+            self.skipTest(f"{pages} article pages read, fewer than RFI_COVERAGE_MIN_PAGES={minimum}")
+        low = []
+        for field, wanted in required.items():
+            coverage = self.stat(f"coverage/{field}") / pages
+            if coverage < float(wanted):
+                samples = ", ".join(self.data.stats.get(f"coverage/missing/{field}") or [])
+                low.append(f"{field} {coverage:.0%} < {float(wanted):.0%} (e.g. {samples})")
+        if low:
+            self.fail(f"field coverage dropped over {pages} article pages: " + "; ".join(low))
+
+
+@monitors.name("Item validation")
+class ItemValidationMonitor(ThresholdMonitor):
+    @monitors.name("Items match the JSON Schema")
+    def test_validation_errors(self):
+        maximum = self.threshold("SPIDERMON_MAX_ITEM_VALIDATION_ERRORS")
+        errors = self.stat("spidermon/validation/items/errors")
+        if errors > maximum:
+            self.fail(f"{errors} items failed the JSON Schema (at most {maximum})")
+
+
+@monitors.name("Errors and blocking")
+class ErrorMonitor(ThresholdMonitor):
+    @monitors.name("Error log lines")
+    def test_errors(self):
+        maximum = self.threshold("SPIDERMON_MAX_ERRORS")
+        errors = self.stat("log_count/ERROR")
+        if errors > maximum:
+            self.fail(f"{errors} errors logged (at most {maximum})")
+
+    @monitors.name("403 answers")
+    def test_forbidden(self):
+        maximum = self.threshold("RFI_MAX_403")
+        forbidden = self.stat("downloader/response_status_count/403")
+        if forbidden > maximum:
+            self.fail(f"{forbidden} pages answered 403 (at most {maximum})")
+
+    @monitors.name("Retries")
+    def test_retries(self):
+        maximum = self.threshold("SPIDERMON_MAX_RETRIES")
+        retries = self.stat("retry/count")
+        if retries > maximum:
+            self.fail(f"{retries} retries (at most {maximum})")
+
+    @monitors.name("Finish reason")
+    def test_finish_reason(self):
+        expected = self.data.crawler.settings.getlist("SPIDERMON_EXPECTED_FINISH_REASONS")
+        if not expected:
+            self.skipTest("SPIDERMON_EXPECTED_FINISH_REASONS is not set")
+        reason = self.data.stats.get("finish_reason")
+        if reason not in expected:
+            self.fail(f"the run finished with {reason!r}, not one of {expected}")
+
+
+class FailTheRun(Action):
+    """A failed monitor fails the run: one line in the stats, which the crawl command turns into exit code 1."""
+
+    def run_action(self):
+        reasons = [f"{result.monitor.name}: {result.reason}" for result in self.result.monitors_failed_results]
+        report = "data quality: " + " | ".join(" ".join(str(reason).split()) for reason in reasons)
+        logger.error("Monitors failed: %s", report)
+        stats = self.data.crawler.stats
+        if not stats.get_value("run/failure"):
+            stats.set_value("run/failure", report)
+
+
+class SpiderCloseMonitorSuite(MonitorSuite):
+    monitors = [FieldCoverageMonitor, ItemValidationMonitor, ErrorMonitor]
+    monitors_failed_actions = [FailTheRun]

@@ -204,3 +204,25 @@ def test_gzip_and_large_sitemaps(tmp_path, mirror):
     listed = sorted(spec.path for spec in SPECS if mirror.url(spec.path).encode() in xml)
     assert listed and paths(result) == listed
     assert not any(path.startswith("/fr/") for path in mirror.requests)
+
+
+def test_links_to_other_hosts_and_schemes_are_never_followed(tmp_path, mirror):
+    with Mirror() as elsewhere:
+        elsewhere.add("/cn/中国/20240101-别处的文章", render_article_page(SPECS[0]))
+        links = [
+            f"http://localhost:{elsewhere.base_url.rsplit(':', 1)[1]}/cn/中国/20240101-别处的文章",
+            f"{elsewhere.base_url}/cn/中国/20240101-别处的文章",
+            "javascript:alert(1)", "file:///etc/passwd", "ftp://ftp.rfi.fr/cn/中国/20240101-x",
+            "data:text/html,<p>x</p>", "//evil.example/cn/中国/20240101-x", "https://rfi.my/abcd.F",
+            "https://www.facebook.com/dialog/share?href=x", mirror.url(SPECS[0].path),
+        ]
+        items = "".join(f"<item><title>t</title><link>{link.replace('&', '&amp;').replace('<', '&lt;')}</link></item>"
+                        for link in links)
+        mirror.add("/cn/rss", f"<rss><channel>{items}</channel></rss>", content_type="application/rss+xml")
+        mirror.add("/sitemaps/cn/news.xml", "<urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'/>",
+                   content_type="application/xml")
+        result = crawl(tmp_path, mirror)
+    assert elsewhere.requests == []
+    assert paths(result) == [SPECS[0].path]
+    assert all(item["url"].startswith(mirror.base_url + "/") for item in result.items)
+    assert "'discovery/ignored_links': 9" in result.stderr

@@ -42,6 +42,13 @@ class ThresholdMonitor(Monitor):
     def stat(self, name):
         return self.data.stats.get(name, 0) or 0
 
+    def check_at_most(self, setting, stat, what):
+        """Fail when the stat exceeds the setting's threshold; skip when the setting is unset."""
+        maximum = self.threshold(setting)
+        count = self.stat(stat)
+        if count > maximum:
+            self.fail(f"{count} {what} (at most {maximum})")
+
 
 @monitors.name("Field coverage")
 class FieldCoverageMonitor(ThresholdMonitor):
@@ -68,34 +75,23 @@ class FieldCoverageMonitor(ThresholdMonitor):
 class ItemValidationMonitor(ThresholdMonitor):
     @monitors.name("Items match the JSON Schema")
     def test_validation_errors(self):
-        maximum = self.threshold("SPIDERMON_MAX_ITEM_VALIDATION_ERRORS")
-        errors = self.stat("spidermon/validation/items/errors")
-        if errors > maximum:
-            self.fail(f"{errors} items failed the JSON Schema (at most {maximum})")
+        self.check_at_most("SPIDERMON_MAX_ITEM_VALIDATION_ERRORS", "spidermon/validation/items/errors",
+                           "items failed the JSON Schema")
 
 
 @monitors.name("Errors and blocking")
 class ErrorMonitor(ThresholdMonitor):
     @monitors.name("Error log lines")
     def test_errors(self):
-        maximum = self.threshold("SPIDERMON_MAX_ERRORS")
-        errors = self.stat("log_count/ERROR")
-        if errors > maximum:
-            self.fail(f"{errors} errors logged (at most {maximum})")
+        self.check_at_most("SPIDERMON_MAX_ERRORS", "log_count/ERROR", "errors logged")
 
     @monitors.name("403 answers")
     def test_forbidden(self):
-        maximum = self.threshold("RFI_MAX_403")
-        forbidden = self.stat("downloader/response_status_count/403")
-        if forbidden > maximum:
-            self.fail(f"{forbidden} pages answered 403 (at most {maximum})")
+        self.check_at_most("RFI_MAX_403", "downloader/response_status_count/403", "pages answered 403")
 
     @monitors.name("Retries")
     def test_retries(self):
-        maximum = self.threshold("SPIDERMON_MAX_RETRIES")
-        retries = self.stat("retry/count")
-        if retries > maximum:
-            self.fail(f"{retries} retries (at most {maximum})")
+        self.check_at_most("SPIDERMON_MAX_RETRIES", "retry/count", "retries")
 
     @monitors.name("Finish reason")
     def test_finish_reason(self):

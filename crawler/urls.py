@@ -64,16 +64,7 @@ class ArticleURLs:
             raise NotAnArticleURL(f"not an http(s) URL: {url}")
         if not self.is_site_host(absolute):
             raise NotAnArticleURL(f"not on {self.base_url} or rfi.fr: {url}")
-        path = decoded_path(absolute)
-        if not article_path_match(path, self.edition):
-            raise NotAnArticleURL(f"not an article URL of /{self.edition}/: {url}")
-        return self._still_an_article(canonicalize_url(safe_url_string(self.base_url + path.rstrip("/"))), url)
-
-    def _still_an_article(self, canonical, url):
-        # Normalising can change a path ("\" becomes "/"), so the result is checked again.
-        if not article_path_match(decoded_path(canonical), self.edition):
-            raise NotAnArticleURL(f"not an article URL of /{self.edition}/: {url}")
-        return canonical
+        return _normalised_article_url(self.base_url, decoded_path(absolute), self.edition, url)
 
     def article_or_none(self, url, base=None):
         try:
@@ -118,10 +109,15 @@ def rfi_article_link(url, edition):
     parts = _split(url.strip())
     if parts.scheme not in ("http", "https") or parts.netloc.lower() not in RFI_HOSTS:
         raise NotAnArticleURL(f"not an rfi.fr link: {url}")
-    path = decoded_path(url)
-    if not article_path_match(path.rstrip("/"), edition):
-        raise NotAnArticleURL(f"not an article URL of /{edition}/: {url}")
-    canonical = canonicalize_url(safe_url_string(f"{parts.scheme}://{parts.netloc}{path.rstrip('/')}"))
-    if not article_path_match(decoded_path(canonical), edition):
-        raise NotAnArticleURL(f"not an article URL of /{edition}/: {url}")
-    return canonical
+    return _normalised_article_url(f"{parts.scheme}://{parts.netloc}", decoded_path(url), edition, url)
+
+
+def _normalised_article_url(origin, path, edition, original):
+    """origin + path as a percent-encoded, canonical article URL, or NotAnArticleURL."""
+    path = path.rstrip("/")
+    if article_path_match(path, edition):
+        url = canonicalize_url(safe_url_string(origin + path))
+        # Normalising can change a path ("\\" becomes "/"): the result is checked too.
+        if article_path_match(decoded_path(url), edition):
+            return url
+    raise NotAnArticleURL(f"not an article URL of /{edition}/: {original}")

@@ -55,8 +55,9 @@ def load_article(page, edition, language, fetched_at=None):
     loader.add_value("title", list(page.title()))
     loader.add_value("lede", list(page.lede()))
     loader.add_value("paragraphs", page.paragraphs())
-    loader.add_value("published", list(page.published()))
-    loader.add_value("modified", list(page.modified()))
+    published, modified = list(page.published()), list(page.modified())
+    loader.add_value("published", published)
+    loader.add_value("modified", modified)
     loader.add_value("authors", list(page.authors()))
     loader.add_value("tags", list(page.tags()))
     loader.add_value("image", list(page.image()))
@@ -64,6 +65,10 @@ def load_article(page, edition, language, fetched_at=None):
     loader.add_value("fetched_at", fetched_at)
     loader.add_value("crawled_at", utc_now_iso())
     article = loader.load_item()
+    for field, candidates in (("published", published), ("modified", modified)):
+        if not article.get(field):
+            # Last resort when no value carries an offset: rfi.fr writes its times in UTC.
+            article[field] = next(filter(None, (to_utc_iso(value, naive_as_utc=True) for value in candidates)), None)
     for field in ("lede", "modified", "image", "fetched_at", "title", "published", "section"):
         article.setdefault(field, None)
     for field in ("paragraphs", "authors", "tags"):

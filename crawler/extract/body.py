@@ -29,7 +29,7 @@ BOILERPLATE_CLASSES = re.compile(
     r"(?:^|\s)(?:"
     r"m-interstitial\S*|m-block-ad\S*|o-layout-list__item--with-ad|"  # ad slots
     r"o-self-promo\S*|"  # newsletter and app promotion
-    r"m-em-flash\S*|a-read-more\S*|m-em-quote\S*|"  # read-also boxes
+    r"m-em-flash\S*|a-read-more\S*|"  # read-also boxes (a quote's text stays; its svg icon goes)
     r"m-share-bar\S*|t-content__shares\S*|"  # share bar
     r"o-aside-content\S*|m-item-list-article\S*|"  # related articles
     r"m-tags-list\S*|m-from-author\S*|t-content__authors\S*|"  # tag and author boxes

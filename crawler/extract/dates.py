@@ -14,8 +14,9 @@ FEEDX_DISPLAY_TIME = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*-\s*(\d{1,2}
 HAS_TIME = re.compile(r"\d[T ]\d{1,2}:\d{2}")
 
 
-def to_utc_iso(value):
-    """An aware ISO 8601 string in UTC, or None for naive, day-only or unreadable values."""
+def to_utc_iso(value, naive_as_utc=False):
+    """An aware ISO 8601 string in UTC, or None for day-only or unreadable values, and for
+    naive ones unless naive_as_utc."""
     if value is None:
         return None
     if isinstance(value, datetime):
@@ -32,7 +33,9 @@ def to_utc_iso(value):
             except (ValueError, OverflowError):
                 return None
     if moment.tzinfo is None or moment.utcoffset() is None:
-        return None
+        if not naive_as_utc:
+            return None
+        moment = moment.replace(tzinfo=timezone.utc)
     return moment.astimezone(timezone.utc).isoformat()
 
 

@@ -14,6 +14,8 @@ TITLE_SUFFIX = " - RFI - 法国国际广播电台"
 
 BODY = "div.t-content__body, [itemprop=articleBody], article[data-article-content] .t-content__body"
 MAIN_FIGURE = ".t-content__main-media figure, .t-content__main-media"
+# The dates block: publication time first, then the modification time when there is one.
+PUBLICATION_TIMES = ".t-content__dates time::attr(datetime), .m-pub-dates time::attr(datetime), time[pubdate]::attr(datetime)"
 
 
 class RfiArticlePage:
@@ -54,12 +56,12 @@ class RfiArticlePage:
     def published(self):
         yield from structured.values(self.jsonld, "datePublished")
         yield from structured.meta(self.selector, "article:published_time")
-        yield from self.selector.css(".t-content__dates time::attr(datetime), time[pubdate]::attr(datetime)").getall()[:1]
+        yield from self.selector.css(PUBLICATION_TIMES).getall()[:1]
 
     def modified(self):
         yield from structured.values(self.jsonld, "dateModified")
         yield from structured.meta(self.selector, "article:modified_time")
-        yield from self.selector.css(".t-content__dates time::attr(datetime)").getall()[1:2]
+        yield from self.selector.css(PUBLICATION_TIMES).getall()[1:2]
 
     def authors(self):
         from_jsonld = list(structured.names(structured.values(self.jsonld, "author")))
@@ -81,9 +83,10 @@ class RfiArticlePage:
     def image(self):
         for figure in self.selector.css(MAIN_FIGURE)[:1]:
             img = figure.css("img")[:1]
-            url = usable_image_url(largest_in_srcset(img.xpath("@srcset").get())) or usable_image_url(
-                img.xpath("@src").get()
-            )
+            # Lazy-loading variants keep the real URLs in data-* attributes; src is often a placeholder.
+            candidates = [largest_in_srcset(img.xpath(f"@{name}").get()) for name in ("srcset", "data-srcset")]
+            candidates += [img.xpath(f"@{name}").get() for name in ("data-src", "src")]
+            url = next(filter(None, map(usable_image_url, candidates)), None)
             if url:
                 spans = figure.css("figcaption span")
                 caption = figure.css(".m-figure__caption-text, .m-figure__legend") or spans[:1]

@@ -61,3 +61,29 @@ def test_lazy_loaded_main_image_and_a_pull_quote():
 def test_a_video_page_is_not_an_article():
     head = '<script type="application/ld+json">{"@type": "VideoObject", "name": "视频"}</script>'
     assert extract(head, page()) == Skip("not_an_article", "VideoObject")
+
+
+def test_the_schema_refuses_what_the_cleaner_removes():
+    import json
+    from pathlib import Path
+
+    from crawler.extract.text import MARKUP_TAG
+
+    schema = json.loads((Path(__file__).parent.parent / "crawler" / "schemas" / "article.json").read_text())
+    assert schema["$defs"]["text"]["not"]["anyOf"][0]["pattern"] == MARKUP_TAG.pattern
+
+
+def test_text_that_only_looks_like_markup_is_kept():
+    body = "<div class='t-content__body'><p>不等式 a&lt;b 且 c&gt;d 成立，《报告》与&lt;系列报道&gt;。</p></div>"
+    article = extract(article=page().replace(BODY, body))
+    assert article["paragraphs"] == ["不等式 a<b 且 c>d 成立，《报告》与<系列报道>。"]
+
+
+def test_bare_text_lists_and_tables_in_the_body_are_blocks():
+    body = ("<div class='t-content__body'>开头没有段落标签的文字，<a href='/cn/x'>带链接</a>。<br>"
+            "<ul><li>第一项<ul><li>子项</li></ul></li></ul><table><tr><td>表格单元</td></tr></table>"
+            "<div class='m-share-bar'><a href='https://www.facebook.com/dialog/share'>分享</a></div>"
+            "<p>最后一段，提到了<a href='https://x.com/intent/tweet'>推特</a>。</p></div>")
+    article = extract(article=page().replace(BODY, body))
+    assert article["paragraphs"] == ["开头没有段落标签的文字，带链接。", "第一项", "子项", "表格单元",
+                                     "最后一段，提到了推特。"]

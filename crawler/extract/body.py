@@ -11,7 +11,12 @@ import re
 from crawler.extract.text import normalize_space
 
 # Elements whose text is one block of the article.
-BLOCK_TAGS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "dt", "dd"})
+BLOCK_TAGS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "dt", "dd", "td", "th",
+                        "caption"})
+# Elements that flow inside a block; a run of them (and of bare text) in a container is a block too.
+INLINE_TAGS = frozenset({"a", "span", "strong", "b", "em", "i", "u", "s", "sup", "sub", "small", "mark", "code",
+                         "abbr", "cite", "q", "time", "font", "del", "ins", "br", "wbr", "bdi", "bdo", "kbd",
+                         "var", "dfn", "label"})
 
 # Never article text, whatever their classes: code, media, forms, widgets,
 # figures (their captions describe images) and asides (related articles).
@@ -81,7 +86,8 @@ def is_boilerplate(element):
     if tag == "a":
         # A link wrapping a figure is a card for another article.
         return element.find(".//figure") is not None or element.find(".//img") is not None
-    if tag == "div":
+    if tag == "div" and not _has_block_inside(element):
+        # Share bars, author boxes and feedx's footer hold links and labels, never paragraphs.
         return _opens_with_label(element) or _is_share_links(element)
     return False
 
@@ -115,12 +121,28 @@ def _collect(element, blocks):
     if is_boilerplate(element):
         return
     if element.tag in BLOCK_TAGS and not _has_block_inside(element):
-        text = normalize_space("".join(_visible_text(element)))
-        if text:
-            blocks.append(text)
+        _add_block(blocks, _visible_text(element))
         return
+    # A container: its own blocks, and each run of bare text and inline elements between them.
+    run = [element.text or ""]
     for child in element:
-        _collect(child, blocks)
+        if child.tag == "br":
+            run.append("\n")
+        elif child.tag in INLINE_TAGS and not _has_block_inside(child):
+            if not is_boilerplate(child):
+                run.extend(_visible_text(child))
+        else:
+            _add_block(blocks, run)
+            run = []
+            _collect(child, blocks)
+        run.append(child.tail or "")
+    _add_block(blocks, run)
+
+
+def _add_block(blocks, pieces):
+    text = normalize_space("".join(pieces))
+    if text:
+        blocks.append(text)
 
 
 def _has_block_inside(element):

@@ -15,9 +15,12 @@ _WHITESPACE = re.compile(r"\s+")
 _CJK = r"\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
 _CJK_LINE_BREAK = re.compile(rf"(?<=[{_CJK}])[^\S\u3000]*\n\s*(?=[{_CJK}])")
 _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
-# Only what looks like markup: "<系列报道>" in a sentence is text, "<b>" or "</p>" is not.
-_TAG = re.compile(r"<(?:!--.*?--|[a-zA-Z/!?][^>]*)>", re.S)
-_TAG_START = re.compile(r"<[a-zA-Z/!?]")
+# Only what is written like markup: "<系列报道>" or "a<b 且 c>d" in a sentence is text,
+# "<b>", "</p>" or '<img src="x">' is not. The schema refuses the same pattern.
+MARKUP_TAG = re.compile(
+    r"<!--.*?-->|<![^<>]*>|</?[a-zA-Z][a-zA-Z0-9:-]*(?:\s+[a-zA-Z_:@][\w:.@-]*(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'<>=`]+))?)*\s*/?>",
+    re.S,
+)
 
 
 def normalize_space(text):
@@ -44,7 +47,7 @@ def clean_text(value):
     while True:
         cleaned = replace_entities(text)
         if "<" in cleaned:
-            cleaned = _TAG_START.sub("", _TAG.sub("", cleaned))
+            cleaned = MARKUP_TAG.sub("", cleaned)
         if cleaned == text:
             break
         text = cleaned

@@ -11,7 +11,7 @@ from lxml import etree
 from scrapy.utils.gz import gunzip, gzip_magic_number
 from scrapy.utils.sitemap import Sitemap
 
-from crawler.extract.dates import to_utc_iso
+from crawler.extract.dates import listing_date
 
 MONTHLY_SITEMAP = re.compile(r"contents_(\d{4})(\d{2})\.xml(?:\.gz)?$")
 
@@ -50,7 +50,7 @@ def sitemap_entries(body):
     entries = []
     for entry in sitemap:
         modified = entry.get("lastmod") or entry.get("publication_date")
-        entries.append(Entry(entry["loc"], to_utc_iso(modified) if modified else None))
+        entries.append(Entry(entry["loc"], listing_date(modified)))
     return sitemap.type, entries
 
 
@@ -72,9 +72,10 @@ def _feed_items(body):
         raise UnreadableListing(f"not a feed: root element <{etree.QName(root).localname}>")
     for item in items:
         link = child_text(item, "link") or _atom_link(item) or child_text(item, "guid")
-        date = child_text(item, "updated") or child_text(item, "pubDate") or child_text(item, "date")
+        # The newest date an item gives: modified when it says so, else published.
+        dates = [listing_date(child_text(item, name)) for name in ("updated", "modified", "pubDate", "date", "published")]
         if link:
-            yield link.strip(), to_utc_iso(date) if date else None, item
+            yield link.strip(), max(filter(None, dates), default=None), item
 
 
 def child_text(item, name):
@@ -86,8 +87,10 @@ def child_text(item, name):
 
 
 def _atom_link(item):
+    """Atom's <link href>: the alternate one, not an enclosure or the self link."""
     for child in item:
-        if isinstance(child.tag, str) and etree.QName(child).localname == "link" and child.get("href"):
+        if (isinstance(child.tag, str) and etree.QName(child).localname == "link" and child.get("href")
+                and child.get("rel", "alternate") == "alternate"):
             return child.get("href")
     return None
 

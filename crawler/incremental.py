@@ -16,12 +16,14 @@ from scrapy import Request, signals
 from scrapy.exceptions import NotConfigured
 from scrapy.extensions.feedexport import FeedExporter
 
+from crawler.items import Article
 from crawler.state import ArticleState, state_path
 
 logger = logging.getLogger(__name__)
 
-# The fields that make an article's content: a change in any of them is a new version.
-CONTENT_FIELDS = ("title", "lede", "paragraphs", "published", "modified", "authors", "tags", "image")
+# The text that makes an article: a change in it is a new version. Dates, tags and image
+# renditions differ between rfi.fr and feedx for the same text, so they are left out.
+CONTENT_FIELDS = ("title", "lede", "paragraphs")
 
 
 def content_hash(article):
@@ -110,12 +112,30 @@ class SkipUnchangedArticles:
                 yield entry
 
     async def process_spider_output_async(self, response, result):
+        produced = set()
         async for entry in result:
+            if isinstance(entry, Article):
+                produced.add(entry["id"])
             if self.keep(entry):
                 yield entry
+        self.remember_without_article(response, produced)
 
     def process_spider_output(self, response, result):
-        return (entry for entry in result if self.keep(entry))
+        produced = set()
+        for entry in result:
+            if isinstance(entry, Article):
+                produced.add(entry["id"])
+            if self.keep(entry):
+                yield entry
+        self.remember_without_article(response, produced)
+
+    def remember_without_article(self, response, produced):
+        """An article page that gave no article under its listed id is remembered, so that
+        the next run does not fetch a video page, or the old URL of a redirect, again."""
+        listed_id = response.meta.get("article_id") if response is not None else None
+        if listed_id and listed_id not in produced:
+            incremental = self.crawler.get_extension(IncrementalState)
+            incremental.state.remember_listing(listed_id, response.url, response.meta.get("listed_lastmod"))
 
     def keep(self, entry):
         article_id = entry.meta.get("article_id") if isinstance(entry, Request) else None

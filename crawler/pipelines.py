@@ -38,6 +38,6 @@ class VersionArticles:
             self.crawler.stats.inc_value("articles/unchanged")
             raise DropItem(f"unchanged since the last run: {item['url']}", log_level="DEBUG")
         item["version"] = known["version"] + 1 if known else 1
-        self.crawler.stats.inc_value("articles/updated" if known else "articles/new")
+        self.crawler.stats.inc_value("articles/updated" if item["version"] > 1 else "articles/new")
         incremental.state.record_pending(item, digest, listed_lastmod, incremental.outputs())
         return item

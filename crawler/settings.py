@@ -106,10 +106,11 @@ SPIDERMON_SPIDER_CLOSE_MONITORS = ["crawler.monitors.SpiderCloseMonitorSuite"]
 # Read through pkgutil so that it also works from a scrapyd egg.
 SPIDERMON_VALIDATION_SCHEMAS = [json.loads(pkgutil.get_data("crawler", "schemas/article.json"))]
 SPIDERMON_MAX_ITEM_VALIDATION_ERRORS = 0
-# Share of the article pages read on which each field is found; below it, the layout has
-# probably changed. Judged only once RFI_COVERAGE_MIN_PAGES pages were read.
-RFI_FIELD_COVERAGE = {"title": 0.9, "published": 0.9, "paragraphs": 0.9, "lede": 0.5, "image": 0.5}
-RFI_COVERAGE_MIN_PAGES = 5
+# Share of the article pages read on which each field is found. Some pages lack a lede or an
+# image, some listed pages are not articles; a share below these is a collapse, which is what
+# a changed layout looks like. Judged only once RFI_COVERAGE_MIN_PAGES pages were read.
+RFI_FIELD_COVERAGE = {"title": 0.5, "published": 0.5, "paragraphs": 0.5, "lede": 0.3, "image": 0.3}
+RFI_COVERAGE_MIN_PAGES = 10
 # Unset by default: error log lines, 403 answers and retries are counted in the Summary and
 # the verdict handles blocking; set these to fail runs above a count.
 SPIDERMON_MAX_ERRORS = None
@@ -118,6 +119,8 @@ SPIDERMON_MAX_RETRIES = None
 SPIDERMON_EXPECTED_FINISH_REASONS = ["finished", "shutdown"]
 
 EXTENSIONS = {
+    # A finished run's JOBDIR forgets its requests, so the next run with it is not empty.
+    "crawler.jobdir.ForgetFinishedJob": 600,
     # Runs the monitors above when the spider closes.
     "spidermon.contrib.scrapy.extensions.Spidermon": 500,
     # Owns the state file; marks an article seen once its line is in the output.

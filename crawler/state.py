@@ -2,7 +2,8 @@
 
 Per article it keeps the id, URL, publication and modification dates, the
 listing's lastmod when it was fetched, a hash of its content, the version last
-emitted and when it was first and last seen.
+emitted and when it was first and last seen. Listed URLs that gave no article
+(video pages, redirects to another URL) are kept as version 0.
 
 An emitted version is first recorded as *pending*, with the output files of
 the run; it becomes *seen* once its line is in the output. A run killed in
@@ -117,7 +118,19 @@ class ArticleState:
         return dict(zip(("version", "content_hash", "published", "modified", "listed_lastmod"), row))
 
     def count(self):
-        return self.db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+        return self.db.execute("SELECT COUNT(*) FROM articles WHERE version > 0").fetchone()[0]
+
+    def remember_listing(self, article_id, url, listed_lastmod):
+        """A listed URL that gave no article of its own id (not an article, or a redirect to
+        another URL): known as of the listing's date, as version 0, so it is not fetched again."""
+        now = _now()
+        self.db.execute(
+            """INSERT INTO articles (id, url, listed_lastmod, content_hash, version, first_seen, last_seen)
+               VALUES (?, ?, ?, '', 0, ?, ?)
+               ON CONFLICT(id) DO UPDATE SET last_seen = excluded.last_seen,
+                   listed_lastmod = COALESCE(excluded.listed_lastmod, articles.listed_lastmod)""",
+            (article_id, url, listed_lastmod, now, now),
+        )
 
     # -- writing ------------------------------------------------------------------
 

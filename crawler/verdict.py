@@ -31,8 +31,9 @@ class RunVerdict:
 
     def failure(self, spider, reason):
         stat = lambda key: self.stats.get_value(key, 0)  # noqa: E731
-        if reason not in ("finished", "shutdown"):
-            return f"the run ended early: {reason}"
+        paused = reason == "shutdown" and self.crawler.settings.get("JOBDIR")
+        if reason != "finished" and not paused:
+            return f"the run ended before it finished ({reason})"
         produced = stat("articles/new") + stat("articles/updated") + stat("articles/unchanged")
         if stat("articles/not_written"):
             return f"{stat('articles/not_written')} articles could not be written to the output"

@@ -222,3 +222,64 @@ def test_a_paused_run_resumes_from_its_jobdir(tmp_path):
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     assert sorted(paths(paused) + paths(resumed.items)) == sorted(spec.path for spec in specs)
     assert "/cn/rss" not in mirror.requests
+
+
+def test_listed_pages_without_an_article_are_not_fetched_again(tmp_path):
+    specs = [fixture.spec for fixture in ARTICLES[:3]]
+    video = "/cn/视频/20240302-一段视频"
+    state = tmp_path / "state"
+    with Mirror() as mirror:
+        build_site(mirror, specs)
+        mirror.add(video, '<html><head><script type="application/ld+json">{"@type": "VideoObject"}</script></head>'
+                          "<body><h1>一段视频</h1></body></html>")
+        moved_from, moved_to = "/cn/中国/20240101-旧地址", specs[0].path
+        mirror.add(moved_from, b"", status=301, headers={"Location": mirror.url(moved_to)})
+        listed = [video, moved_from, specs[1].path]
+        items = "".join(f"<item><title>t</title><link>{mirror.url(path)}</link></item>" for path in listed)
+        mirror.add("/cn/rss", f"<rss><channel>{items}</channel></rss>", content_type="application/rss+xml")
+        mirror.add("/sitemaps/cn/news.xml", "<urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'/>",
+                   content_type="application/xml")
+        first = crawl(tmp_path, mirror, state, "run1.jsonl")
+        assert first.returncode == 0, first.stderr[-2000:]
+        assert paths(first.items) == sorted([moved_to, specs[1].path])
+        assert "Skipped" in first.stderr and "not_an_article" in first.stderr
+        mirror.clear_log()
+        second = crawl(tmp_path, mirror, state, "run2.jsonl")
+    assert second.returncode == 0, second.stderr[-2000:]
+    assert second.items == []
+    assert [path for path in mirror.requests if path in (video, moved_from, *[spec.path for spec in specs])] == []
+
+
+def test_a_jobdir_kept_after_a_finished_run_does_not_empty_the_next(tmp_path):
+    specs = [fixture.spec for fixture in ARTICLES[:3]]
+    state, jobdir = tmp_path / "state", tmp_path / "job"
+    with Mirror() as mirror:
+        build_site(mirror, specs[:2])
+        first = run_crawl(tmp_path, output_name="run1.jsonl", settings={
+            "RFI_BASE_URL": mirror.base_url, "STATE_DIR": str(state), "JOBDIR": str(jobdir)})
+        assert len(first.items) == 2
+        build_site(mirror, specs)
+        second = run_crawl(tmp_path, output_name="run2.jsonl", settings={
+            "RFI_BASE_URL": mirror.base_url, "STATE_DIR": str(state), "JOBDIR": str(jobdir)})
+    assert second.returncode == 0, second.stderr[-2000:]
+    assert paths(second.items) == [specs[2].path]
+
+
+def test_a_run_stopped_without_jobdir_is_not_a_success(tmp_path):
+    specs = many_specs(20)
+    with Mirror() as mirror:
+        build_site(mirror, specs)
+        for spec in specs:
+            mirror.add_fault(spec.path, "slow:0.5", times=50)
+        output = tmp_path / "stopped.jsonl"
+        process = subprocess.Popen(
+            [sys.executable, "-m", "scrapy", "crawl", "rfi_cn", "-O", str(output), "-s", f"RFI_BASE_URL={mirror.base_url}",
+             "-s", f"STATE_DIR={tmp_path / 'state'}", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0",
+             "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2"],
+            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            env={**os.environ, "PYTHONPATH": str(REPO)})
+        wait_for_lines(output, 2)
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 1
+    assert stderr.strip().splitlines()[-1] == "rfi_cn: failed: the run ended before it finished (shutdown)"

@@ -87,3 +87,23 @@ def test_bare_text_lists_and_tables_in_the_body_are_blocks():
     article = extract(article=page().replace(BODY, body))
     assert article["paragraphs"] == ["开头没有段落标签的文字，带链接。", "第一项", "子项", "表格单元",
                                      "最后一段，提到了推特。"]
+
+
+def test_the_jsonld_about_this_page_wins_over_a_related_one():
+    related = ('{"@type": "NewsArticle", "url": "https://www.rfi.fr/cn/%E4%B8%AD%E5%9B%BD/20200101-%E6%97%A7%E9%97%BB",'
+               ' "headline": "相关文章", "datePublished": "2020-01-01T00:00:00+00:00"}')
+    this = ('{"@type": "WebPage", "mainEntity": {"@type": "NewsArticle", "mainEntityOfPage": {"@id": "' + URL + '"},'
+            ' "headline": "本页标题", "datePublished": "2024-04-02T08:00:00+00:00",\n "keywords": "换\nbreak"}}')
+    head = "".join(f'<script type="application/ld+json">{block}</script>' for block in (related, this))
+    article = extract(head, page(title="本页标题"))
+    assert (article["title"], article["published"]) == ("本页标题", "2024-04-02T08:00:00+00:00")
+    assert article["tags"] == ["换 break"]
+
+
+def test_listing_dates_may_be_day_only_or_without_offset():
+    from crawler.extract.dates import listing_date
+
+    assert listing_date("2024-01-02") == "2024-01-02T00:00:00+00:00"
+    assert listing_date("2024-01-02T10:30:00") == "2024-01-02T10:30:00+00:00"
+    assert listing_date("Tue, 02 Jan 2024 10:30:00 +0100") == "2024-01-02T09:30:00+00:00"
+    assert listing_date("") is None

@@ -14,9 +14,9 @@ FEEDX_DISPLAY_TIME = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*-\s*(\d{1,2}
 HAS_TIME = re.compile(r"\d[T ]\d{1,2}:\d{2}")
 
 
-def to_utc_iso(value, naive_as_utc=False):
-    """An aware ISO 8601 string in UTC, or None for day-only or unreadable values, and for
-    naive ones unless naive_as_utc."""
+def to_utc_iso(value, naive_as_utc=False, day_only=False):
+    """An aware ISO 8601 string in UTC, or None for unreadable values, for day-only ones unless
+    day_only (midnight UTC), and for naive ones unless naive_as_utc."""
     if value is None:
         return None
     if isinstance(value, datetime):
@@ -24,7 +24,9 @@ def to_utc_iso(value, naive_as_utc=False):
     else:
         text = str(value).strip()
         if not HAS_TIME.search(text):
-            return None
+            if not day_only:
+                return None
+            naive_as_utc = True
         try:
             moment = dateutil_parser.isoparse(text)
         except (ValueError, OverflowError):
@@ -37,6 +39,11 @@ def to_utc_iso(value, naive_as_utc=False):
             return None
         moment = moment.replace(tzinfo=timezone.utc)
     return moment.astimezone(timezone.utc).isoformat()
+
+
+def listing_date(value):
+    """A feed's or sitemap's date as UTC ISO: W3C dates may be day-only or lack an offset (read as UTC)."""
+    return to_utc_iso(value, naive_as_utc=True, day_only=True) if value else None
 
 
 def paris_display_time_to_utc(text):

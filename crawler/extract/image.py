@@ -1,7 +1,7 @@
 """The main image: the largest rendition listed in a srcset."""
 
 import re
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from w3lib.url import safe_url_string
 
@@ -24,15 +24,17 @@ def largest_in_srcset(srcset):
     return best_url
 
 
-def usable_image_url(url):
-    """An http(s) image URL, percent-encoded; None for data: placeholders, other schemes,
-    broken hosts and RFI's default share card."""
+def usable_image_url(url, base=None):
+    """An http(s) image URL (relative ones resolved against base), percent-encoded; None for
+    data: placeholders, other schemes, broken hosts and RFI's default share card."""
     if not url:
         return None
     url = url.strip()
     if url.startswith("//"):
         url = "https:" + url
     try:
+        if base:
+            url = urljoin(base, url)
         parts = urlsplit(url)
     except ValueError:  # "https://[broken"
         return None

@@ -86,7 +86,7 @@ class RfiArticlePage:
             # Lazy-loading variants keep the real URLs in data-* attributes; src is often a placeholder.
             candidates = [largest_in_srcset(img.xpath(f"@{name}").get()) for name in ("srcset", "data-srcset")]
             candidates += [img.xpath(f"@{name}").get() for name in ("data-src", "src")]
-            url = next(filter(None, map(usable_image_url, candidates)), None)
+            url = next(filter(None, (usable_image_url(candidate, base=self.url) for candidate in candidates)), None)
             if url:
                 spans = figure.css("figcaption span")
                 caption = figure.css(".m-figure__caption-text, .m-figure__legend") or spans[:1]

@@ -7,6 +7,8 @@ blocks read as one text are not valid JSON.
 import json
 import logging
 
+from crawler.urls import NotAnArticleURL, decoded_path
+
 logger = logging.getLogger(__name__)
 
 ARTICLE_TYPES = frozenset({"NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle", "BlogPosting"})
@@ -18,8 +20,23 @@ NON_ARTICLE_TYPES = frozenset({
 
 
 def news_articles(selector, url=""):
-    """Every NewsArticle-like object of the page's JSON-LD blocks, in page order."""
-    return [obj for obj, types in _typed_objects(selector, url) if ARTICLE_TYPES.intersection(types)]
+    """Every NewsArticle-like object of the page's JSON-LD blocks: the one about this page
+    first (a page may describe related articles too), then the others in page order."""
+    found = [obj for obj, types in _typed_objects(selector, url) if ARTICLE_TYPES.intersection(types)]
+    page_path = decoded_path(url) if url else None
+    return sorted(found, key=lambda obj: page_path not in _described_paths(obj))
+
+
+def _described_paths(obj):
+    for key in ("url", "@id", "mainEntityOfPage"):
+        value = obj.get(key)
+        if isinstance(value, dict):
+            value = value.get("@id") or value.get("url")
+        if isinstance(value, str):
+            try:
+                yield decoded_path(value)
+            except NotAnArticleURL:
+                continue
 
 
 def other_types(selector, url=""):
@@ -30,7 +47,8 @@ def other_types(selector, url=""):
 def _typed_objects(selector, url):
     for block in selector.css('script[type="application/ld+json"]::text').getall():
         try:
-            data = json.loads(block)
+            # strict=False: CMSs leave raw line breaks inside strings.
+            data = json.loads(block, strict=False)
         except ValueError as error:
             logger.debug("Unreadable JSON-LD block on %s: %s", url, error)
             continue
@@ -45,8 +63,9 @@ def _objects(data):
         types = data.get("@type")
         types = types if isinstance(types, list) else [types]
         yield data, {t for t in types if isinstance(t, str)}
-        if "@graph" in data:
-            yield from _objects(data["@graph"])
+        for key in ("@graph", "mainEntity"):
+            if key in data:
+                yield from _objects(data[key])
 
 
 def values(objects, key):

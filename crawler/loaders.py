@@ -44,6 +44,14 @@ class ArticleLoader(ItemLoader):
     id_in = url_in = crawled_at_in = fetched_at_in = Identity()
 
 
+def first_usable(candidates, clean):
+    """The first candidate that cleans to a value, uncleaned; the fallbacks after it are never computed."""
+    for candidate in candidates:
+        if clean(candidate) not in (None, ""):
+            return [candidate]
+    return []
+
+
 def load_article(page, edition, language, fetched_at=None):
     """An Article from a page object; fields the page lacks are null or empty, never absent."""
     loader = ArticleLoader()
@@ -52,15 +60,15 @@ def load_article(page, edition, language, fetched_at=None):
     loader.add_value("edition", edition)
     loader.add_value("language", language)
     loader.add_value("section", section_of(page.url))
-    loader.add_value("title", list(page.title()))
-    loader.add_value("lede", list(page.lede()))
+    loader.add_value("title", first_usable(page.title(), clean_text))
+    loader.add_value("lede", first_usable(page.lede(), clean_text))
     loader.add_value("paragraphs", page.paragraphs())
     published, modified = list(page.published()), list(page.modified())
     loader.add_value("published", published)
     loader.add_value("modified", modified)
     loader.add_value("authors", list(page.authors()))
     loader.add_value("tags", list(page.tags()))
-    loader.add_value("image", list(page.image()))
+    loader.add_value("image", first_usable(page.image(), clean_image))
     loader.add_value("source", page.source)
     loader.add_value("fetched_at", fetched_at)
     loader.add_value("crawled_at", utc_now_iso())

@@ -2,7 +2,10 @@
 
 import logging
 
+import fastjsonschema
 from scrapy.exceptions import DropItem
+from spidermon.contrib.scrapy.pipelines import ItemValidationPipeline
+from spidermon.contrib.validation.jsonschema.tools import get_schema_from
 
 from crawler.incremental import IncrementalState, content_hash
 
@@ -41,3 +44,33 @@ class VersionArticles:
         self.crawler.stats.inc_value("articles/updated" if item["version"] > 1 else "articles/new")
         incremental.state.record_pending(item, digest, listed_lastmod, incremental.outputs())
         return item
+
+
+class ValidateArticles(ItemValidationPipeline):
+    """spidermon's ItemValidationPipeline, with the schema also compiled by fastjsonschema in front.
+
+    jsonschema takes about 2 ms to check one article (more than extracting it); the compiled
+    check takes a sixth of that. Only an item the compiled check rejects goes through
+    spidermon's own validator, so the stats and messages the monitors read are unchanged.
+    """
+
+    @classmethod
+    def _load_jsonschema_validator(cls, schema):
+        return _CompiledFirst(super()._load_jsonschema_validator(schema),
+                              get_schema_from(schema) if isinstance(schema, str) else schema)
+
+
+class _CompiledFirst:
+    def __init__(self, validator, schema):
+        self.validator = validator
+        self.check = fastjsonschema.compile(schema)
+
+    def __getattr__(self, name):  # name and the rest, as spidermon's validator has them
+        return getattr(self.validator, name)
+
+    def validate(self, data):
+        try:
+            self.check(data)
+        except fastjsonschema.JsonSchemaException:
+            return self.validator.validate(data)
+        return True, {}

@@ -90,7 +90,7 @@ ITEM_PIPELINES = {
     # Numbers versions and drops content the dataset already holds.
     "crawler.pipelines.VersionArticles": 800,
     # Checks every emitted item against the JSON Schema; errors are counted for the monitors.
-    "spidermon.contrib.scrapy.pipelines.ItemValidationPipeline": 900,
+    "crawler.pipelines.ValidateArticles": 900,
 }
 # Default: Scrapy's exporters. Lines are written whole, one at a time (see crawler/exporters.py).
 FEED_EXPORTERS = {

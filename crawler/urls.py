@@ -1,5 +1,6 @@
 """Article URLs of the edition: recognising, normalising and identifying them."""
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -29,6 +30,7 @@ def _split(url):
         raise NotAnArticleURL(f"not a URL ({error}): {url}") from None
 
 
+@functools.lru_cache(maxsize=4096)  # asked for several times in a row per URL (id, section, date)
 def decoded_path(url):
     """The URL's path, percent-decoded and NFC-normalised: one spelling per article."""
     return unicodedata.normalize("NFC", unquote(_split(url).path))

@@ -121,7 +121,8 @@ def _collect(element, blocks):
     if is_boilerplate(element):
         return
     if element.tag in BLOCK_TAGS and not _has_block_inside(element):
-        _add_block(blocks, _visible_text(element))
+        # Most blocks are a bare run of text: no inline element to walk.
+        _add_block(blocks, [element.text or ""] if len(element) == 0 else _visible_text(element))
         return
     # A container: its own blocks, and each run of bare text and inline elements between them.
     run = [element.text or ""]
@@ -146,7 +147,8 @@ def _add_block(blocks, pieces):
 
 
 def _has_block_inside(element):
-    return any(child.tag in BLOCK_TAGS for child in element.iterdescendants())
+    # Filtered by lxml, not by a Python test of every descendant.
+    return len(element) > 0 and next(element.iterdescendants(*BLOCK_TAGS), None) is not None
 
 
 def _visible_text(element):

@@ -5,6 +5,14 @@ first usable one, so a changed class empties a field only when every fallback
 fails too.
 """
 
+import re
+
+from lxml import etree
+from parsel.csstranslator import HTMLTranslator
+from parsel.selector import create_root_node
+from scrapy.selector import Selector
+from scrapy.utils.response import get_base_url
+
 from crawler.extract import structured
 from crawler.extract.body import body_blocks
 from crawler.extract.image import largest_in_srcset, usable_image_url
@@ -14,6 +22,33 @@ TITLE_SUFFIX = " - RFI - 法国国际广播电台"
 
 BODY = "div.t-content__body, [itemprop=articleBody], article[data-article-content] .t-content__body"
 MAIN_FIGURE = ".t-content__main-media figure, .t-content__main-media"
+
+
+def _css(query):
+    """A CSS query compiled once to the XPath parsel runs for it (::text and ::attr() included)."""
+    return etree.XPath(HTMLTranslator().css_to_xpath(query), smart_strings=False)
+
+
+_STRING = etree.XPath("string()", smart_strings=False)
+_TITLE_H1 = _css("h1.t-content__title, article h1")
+_TITLE_TAG = _css("title::text")
+_AUTHOR_LINKS = _css(".m-from-author__name, .t-content__authors a")
+_TAG_LINKS = _css("ul.m-tags-list li a")
+_IMG = _css("img")
+_CAPTION_SPANS = _css("figcaption span")
+_CAPTION = _css(".m-figure__caption-text, .m-figure__legend")
+_CREDIT = _css(".m-figure__caption-credit, .m-figure__credit")
+
+_XML_SPACE = re.compile(r"[ \t\r\n]+")  # what normalize-space() collapses in a CSS class match
+_MARKED_CLASSES = ("t-content__chapo", "t-content__main-media", "t-content__body", "t-content__dates", "m-pub-dates")
+
+
+def page_selector(response):
+    """The page's Selector, parsed exactly as `response.selector` is (same text, same libxml2 parser and
+    options) but into plain lxml elements: lxml.html's element classes make every element the code
+    touches call back into Python, which costs more than the walk itself."""
+    root = create_root_node(response.text, etree.HTMLParser, base_url=get_base_url(response))
+    return Selector(root=root, type="html")
 # The dates block: publication time first, then the modification time when there is one.
 PUBLICATION_TIMES = ".t-content__dates time::attr(datetime), .m-pub-dates time::attr(datetime), time[pubdate]::attr(datetime)"
 
@@ -23,8 +58,46 @@ class RfiArticlePage:
 
     def __init__(self, selector, url):
         self.selector = selector
+        self.root = selector.root  # the lxml tree, for the compiled queries above
         self.url = url
+        self._marked = None
+        self._times = None
         self.jsonld = structured.news_articles(selector, url)
+
+    def _elements(self):
+        """What the CSS queries by class would find, from one walk over the page.
+
+        {class: [elements]} for the classes of _MARKED_CLASSES, and "body": the elements of BODY,
+        all in document order. A class matches as in CSS, as a whole token of the class attribute.
+        One walk costs less than the XPath of a single class query.
+        """
+        if self._marked is None:
+            marked = {name: [] for name in (*_MARKED_CLASSES, "body")}
+            for element in self.root.iter(etree.Element):
+                classes = element.get("class")
+                tokens = (_XML_SPACE.split(classes)
+                          if classes and ("t-content__" in classes or "m-pub-dates" in classes) else ())
+                for token in tokens:
+                    if token in marked:
+                        marked[token].append(element)
+                # BODY: div.t-content__body, [itemprop=articleBody], article[data-article-content] .t-content__body
+                if element.get("itemprop") == "articleBody" or ("t-content__body" in tokens and (
+                        element.tag == "div" or any(article.get("data-article-content") is not None
+                                                    for article in element.iterancestors("article")))):
+                    marked["body"].append(element)
+            self._marked = marked
+        return self._marked
+
+    def _publication_times(self):
+        """What PUBLICATION_TIMES selects: the datetime of each <time> inside a .t-content__dates or
+        .m-pub-dates element, or with a pubdate attribute, in document order."""
+        if self._times is None:
+            marked = self._elements()
+            inside = {time for container in marked["t-content__dates"] + marked["m-pub-dates"]
+                      for time in container.iterdescendants("time")}
+            self._times = [time.get("datetime") for time in self.root.iter("time")
+                           if (time in inside or time.get("pubdate") is not None) and time.get("datetime") is not None]
+        return self._times
 
     def non_article_kind(self):
         """What the page is when structured data says it is a video, podcast, live or gallery page."""
@@ -38,59 +111,60 @@ class RfiArticlePage:
 
     def title(self):
         yield from structured.values(self.jsonld, "headline")
-        yield from self.selector.css("h1.t-content__title, article h1").xpath("string()").getall()
-        for title in structured.meta(self.selector, "og:title") + self.selector.css("title::text").getall():
+        yield from (_STRING(h1) for h1 in _TITLE_H1(self.root))
+        for title in structured.meta(self.root, "og:title") + _TITLE_TAG(self.root):
             yield title.removesuffix(TITLE_SUFFIX)
 
     def lede(self):
-        for chapo in self.selector.css(".t-content__chapo"):
+        for chapo in self._elements()["t-content__chapo"]:
             yield element_text(chapo)
 
     def paragraphs(self):
-        body = self.selector.css(BODY)[:1]
-        return body_blocks(node.root for node in body)
+        return body_blocks(self._elements()["body"][:1])
 
     def has_body(self):
-        return bool(self.selector.css(BODY))
+        return bool(self._elements()["body"])
 
     def published(self):
         yield from structured.values(self.jsonld, "datePublished")
-        yield from structured.meta(self.selector, "article:published_time")
-        yield from self.selector.css(PUBLICATION_TIMES).getall()[:1]
+        yield from structured.meta(self.root, "article:published_time")
+        yield from self._publication_times()[:1]
 
     def modified(self):
         yield from structured.values(self.jsonld, "dateModified")
-        yield from structured.meta(self.selector, "article:modified_time")
-        yield from self.selector.css(PUBLICATION_TIMES).getall()[1:2]
+        yield from structured.meta(self.root, "article:modified_time")
+        yield from self._publication_times()[1:2]
 
     def authors(self):
         from_jsonld = list(structured.names(structured.values(self.jsonld, "author")))
         if from_jsonld:
             return from_jsonld
-        links = self.selector.css(".m-from-author__name, .t-content__authors a")
-        return [link.xpath("@title").get() or link.xpath("string()").get() for link in links]
+        return [link.get("title") or _STRING(link) for link in _AUTHOR_LINKS(self.root)]
 
     def tags(self):
         from_jsonld = list(structured.keywords(structured.values(self.jsonld, "keywords")))
         if from_jsonld:
             return from_jsonld
         return (
-            structured.meta(self.selector, "article:tag")
-            or self.selector.css("ul.m-tags-list li a").xpath("string()").getall()
-            or [k for value in structured.meta(self.selector, "keywords") for k in value.split(",")]
+            structured.meta(self.root, "article:tag")
+            or [_STRING(link) for link in _TAG_LINKS(self.root)]
+            or [k for value in structured.meta(self.root, "keywords") for k in value.split(",")]
         )
 
     def image(self):
-        for figure in self.selector.css(MAIN_FIGURE)[:1]:
-            img = figure.css("img")[:1]
+        # The first element of MAIN_FIGURE in document order is the first main-media element:
+        # a figure inside one comes after it.
+        for figure in self._elements()["t-content__main-media"][:1]:
+            img = _IMG(figure)[:1]
+            get = img[0].get if img else (lambda name: None)
             # Lazy-loading variants keep the real URLs in data-* attributes; src is often a placeholder.
-            candidates = [largest_in_srcset(img.xpath(f"@{name}").get()) for name in ("srcset", "data-srcset")]
-            candidates += [img.xpath(f"@{name}").get() for name in ("data-src", "src")]
+            candidates = [largest_in_srcset(get(name)) for name in ("srcset", "data-srcset")]
+            candidates += [get(name) for name in ("data-src", "src")]
             url = next(filter(None, (usable_image_url(candidate, base=self.url) for candidate in candidates)), None)
             if url:
-                spans = figure.css("figcaption span")
-                caption = figure.css(".m-figure__caption-text, .m-figure__legend") or spans[:1]
-                credit = figure.css(".m-figure__caption-credit, .m-figure__credit") or spans[1:2]
+                spans = _CAPTION_SPANS(figure)
+                caption = _CAPTION(figure) or spans[:1]
+                credit = _CREDIT(figure) or spans[1:2]
                 yield {
                     "url": url,
                     "caption": element_text(caption[0]) if caption else None,

@@ -7,6 +7,9 @@ blocks read as one text are not valid JSON.
 import json
 import logging
 
+from lxml import etree
+from parsel.csstranslator import HTMLTranslator
+
 from crawler.urls import NotAnArticleURL, decoded_path
 
 logger = logging.getLogger(__name__)
@@ -44,8 +47,19 @@ def other_types(selector, url=""):
     return sorted({t for _, types in _typed_objects(selector, url) for t in types & NON_ARTICLE_TYPES})
 
 
+# Compiled once: parsel would translate and evaluate the query anew, and wrap every result in a
+# Selector, on every page. `selector` is a parsel Selector or an lxml element.
+_JSONLD_BLOCKS = etree.XPath(HTMLTranslator().css_to_xpath('script[type="application/ld+json"]::text'),
+                             smart_strings=False)
+_META_CONTENT = etree.XPath("//meta[@property=$name or @name=$name]/@content", smart_strings=False)
+
+
+def _root(selector):
+    return getattr(selector, "root", selector)
+
+
 def _typed_objects(selector, url):
-    for block in selector.css('script[type="application/ld+json"]::text').getall():
+    for block in _JSONLD_BLOCKS(_root(selector)):
         try:
             # strict=False: CMSs leave raw line breaks inside strings.
             data = json.loads(block, strict=False)
@@ -96,4 +110,4 @@ def keywords(entries):
 
 def meta(selector, name):
     """Content of <meta property=name> or <meta name=name>, all occurrences."""
-    return selector.xpath(f'//meta[@property="{name}" or @name="{name}"]/@content').getall()
+    return _META_CONTENT(_root(selector), name=name)

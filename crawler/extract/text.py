@@ -6,6 +6,7 @@ inserted: the text of nested inline tags is joined as it stands.
 
 import re
 
+from lxml import etree
 from w3lib.html import replace_entities
 
 # \s in Python is Unicode-aware: it covers NBSP, ideographic space and friends.
@@ -28,7 +29,8 @@ def normalize_space(text):
     if text is None:
         return None
     text = _ZERO_WIDTH.sub("", text)
-    text = _CJK_LINE_BREAK.sub("", text)
+    if "\n" in text:  # a CJK line break needs one
+        text = _CJK_LINE_BREAK.sub("", text)
     return _WHITESPACE.sub(" ", text).strip()
 
 
@@ -41,6 +43,8 @@ def clean_text(value):
     if value is None:
         return None
     text = str(value)
+    if "&" not in text and "<" not in text:  # nothing to decode or strip: the loop below would not change it
+        return normalize_space(text) or None
     # Feeds and JSON-LD are sometimes escaped twice ("&amp;quot;"), and removing a tag can
     # join an entity ("&<b>amp;"): decode and strip until nothing changes. Each round that
     # changes something shortens the text, so this ends.
@@ -54,6 +58,10 @@ def clean_text(value):
     return normalize_space(text) or None
 
 
-def element_text(selector):
-    """Rendered text of an element: descendants' text joined without separators."""
-    return normalize_space("".join(selector.xpath(".//text()").getall()))
+_DESCENDANT_TEXT = etree.XPath(".//text()", smart_strings=False)
+
+
+def element_text(node):
+    """Rendered text of an element (an lxml element or a parsel selector): descendants' text joined
+    without separators."""
+    return normalize_space("".join(_DESCENDANT_TEXT(getattr(node, "root", node))))

@@ -17,6 +17,7 @@ from crawler.discovery import (
     xml_body,
 )
 from crawler.extract.dates import epoch_ms_to_utc
+from crawler.extract.rfi_page import page_selector
 from crawler.extract.feedx_file import BadFeedxFile, read_feedx_file
 from crawler.articles import Skip, article_from_feedx, article_from_page
 from crawler.items import Article
@@ -107,25 +108,40 @@ class RfiCnSpider(scrapy.Spider):
     def site(self, path):
         return self.article_urls.site_url(path)
 
-    def listing(self, url, parse):
+    def listing(self, url, parse, priority=10, next_maps=()):
         # The parser goes by name, so that requests can be kept in a JOBDIR queue.
         self.stats.inc_value("discovery/requested")
+        cb_kwargs = {"parse": parse.__name__}
+        if next_maps:
+            cb_kwargs["next_maps"] = list(next_maps)
         return scrapy.Request(url, callback=self.read_listing, errback=self.listing_failed,
-                              cb_kwargs={"parse": parse.__name__}, priority=10)
+                              cb_kwargs=cb_kwargs, priority=priority)
 
-    def read_listing(self, response, parse):
+    def monthly_maps(self, urls):
+        """The first of a backfill's monthly maps; each map, once read (or failed), requests the next.
+
+        A map waits behind the articles already queued (a lower priority), so it is read when the
+        articles of the one before are all downloading: the queue holds about one month of requests,
+        whatever the size of the backfill, instead of every article of the window at once.
+        """
+        if urls:
+            yield self.listing(urls[0], self.parse_sitemap, priority=-10, next_maps=urls[1:])
+
+    def read_listing(self, response, parse, next_maps=()):
         try:
             body = xml_body(response, self.max_listing_size)
             requests = list(getattr(self, parse)(response, body))
         except UnreadableListing as error:
             self.stats.inc_value("discovery/unreadable")
             logger.warning("Unreadable listing %s: %s", response.url, error)
+            yield from self.monthly_maps(next_maps)
             return
         self.stats.inc_value("discovery/ok")
         if not requests:
             self.stats.inc_value("discovery/empty")
             logger.warning("Listing %s gave no article to fetch", response.url)
         yield from requests
+        yield from self.monthly_maps(next_maps)
 
     def listing_failed(self, failure):
         self.stats.inc_value("discovery/failed")
@@ -134,6 +150,7 @@ class RfiCnSpider(scrapy.Spider):
             detail = " ".join(str(failure.value).split())[:200]
             self.stats.set_value("discovery/first_error", f"{failure.request.url}: {reason} ({detail})")
         logger.error("Listing %s failed: %s", failure.request.url, reason)
+        yield from self.monthly_maps(failure.request.cb_kwargs.get("next_maps"))
 
     def parse_feed(self, response, body):
         for entry, _item in feed_entries(body):
@@ -142,10 +159,12 @@ class RfiCnSpider(scrapy.Spider):
     def parse_sitemap(self, response, body):
         kind, entries = sitemap_entries(body)
         if kind == "sitemapindex":
+            maps = []
             for entry in entries:
                 month = monthly_sitemap_month(entry.link)
                 if month and self.run.month_in_window(*month) and self.article_urls.is_site_host(entry.link):
-                    yield self.listing(self.rebased(entry.link), self.parse_sitemap)
+                    maps.append(self.rebased(entry.link))
+            yield from self.monthly_maps(maps)
             return
         for entry in entries:
             yield from self.listed_article(entry, response.url)
@@ -186,7 +205,7 @@ class RfiCnSpider(scrapy.Spider):
             return self.skip(response.url, "not_html")
         if self.article_urls.article_or_none(response.url) is None:
             return self.skip(response.url, "redirected_off_edition", f"asked for {response.request.url}")
-        return self.emit(article_from_page(response.selector, response.url, self.edition, self.language),
+        return self.emit(article_from_page(page_selector(response), response.url, self.edition, self.language),
                          response.url)
 
     def article_failed(self, failure):

@@ -51,9 +51,6 @@ class FeedxItemPage:
     def paragraphs(self):
         return body_blocks(node.root for node in self._body)
 
-    def has_body(self):
-        return bool(self._body)
-
     def published(self):
         yield paris_display_time_to_utc(self._date)
 

@@ -122,9 +122,6 @@ class RfiArticlePage:
     def paragraphs(self):
         return body_blocks(self._elements()["body"][:1])
 
-    def has_body(self):
-        return bool(self._elements()["body"])
-
     def published(self):
         yield from structured.values(self.jsonld, "datePublished")
         yield from structured.meta(self.root, "article:published_time")

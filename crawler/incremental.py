@@ -114,20 +114,21 @@ class SkipUnchangedArticles:
     async def process_spider_output_async(self, response, result):
         produced = set()
         async for entry in result:
-            if isinstance(entry, Article):
-                produced.add(entry["id"])
-            if self.keep(entry):
+            if self.passes(entry, produced):
                 yield entry
         self.remember_without_article(response, produced)
 
     def process_spider_output(self, response, result):
         produced = set()
         for entry in result:
-            if isinstance(entry, Article):
-                produced.add(entry["id"])
-            if self.keep(entry):
+            if self.passes(entry, produced):
                 yield entry
         self.remember_without_article(response, produced)
+
+    def passes(self, entry, produced):
+        if isinstance(entry, Article):
+            produced.add(entry["id"])
+        return self.keep(entry)
 
     def remember_without_article(self, response, produced):
         """An article page that gave no article under its listed id is remembered, so that

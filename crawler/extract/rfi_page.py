@@ -20,8 +20,10 @@ from crawler.extract.text import element_text
 
 TITLE_SUFFIX = " - RFI - 法国国际广播电台"
 
-BODY = "div.t-content__body, [itemprop=articleBody], article[data-article-content] .t-content__body"
-MAIN_FIGURE = ".t-content__main-media figure, .t-content__main-media"
+# One walk over the page (RfiArticlePage._elements) finds what these CSS queries would:
+#   body:        div.t-content__body, [itemprop=articleBody], article[data-article-content] .t-content__body
+#   main media:  .t-content__main-media
+#   dates:       .t-content__dates time, .m-pub-dates time, time[pubdate]  (published first, then modified)
 
 
 def _css(query):
@@ -49,8 +51,6 @@ def page_selector(response):
     touches call back into Python, which costs more than the walk itself."""
     root = create_root_node(response.text, etree.HTMLParser, base_url=get_base_url(response))
     return Selector(root=root, type="html")
-# The dates block: publication time first, then the modification time when there is one.
-PUBLICATION_TIMES = ".t-content__dates time::attr(datetime), .m-pub-dates time::attr(datetime), time[pubdate]::attr(datetime)"
 
 
 class RfiArticlePage:
@@ -62,12 +62,12 @@ class RfiArticlePage:
         self.url = url
         self._marked = None
         self._times = None
-        self.jsonld = structured.news_articles(selector, url)
+        self.jsonld, self.other_types = structured.read_jsonld(selector, url)
 
     def _elements(self):
         """What the CSS queries by class would find, from one walk over the page.
 
-        {class: [elements]} for the classes of _MARKED_CLASSES, and "body": the elements of BODY,
+        {class: [elements]} for the classes of _MARKED_CLASSES, and "body": the body containers,
         all in document order. A class matches as in CSS, as a whole token of the class attribute.
         One walk costs less than the XPath of a single class query.
         """
@@ -80,7 +80,6 @@ class RfiArticlePage:
                 for token in tokens:
                     if token in marked:
                         marked[token].append(element)
-                # BODY: div.t-content__body, [itemprop=articleBody], article[data-article-content] .t-content__body
                 if element.get("itemprop") == "articleBody" or ("t-content__body" in tokens and (
                         element.tag == "div" or any(article.get("data-article-content") is not None
                                                     for article in element.iterancestors("article")))):
@@ -89,7 +88,7 @@ class RfiArticlePage:
         return self._marked
 
     def _publication_times(self):
-        """What PUBLICATION_TIMES selects: the datetime of each <time> inside a .t-content__dates or
+        """The dates: the datetime of each <time> inside a .t-content__dates or
         .m-pub-dates element, or with a pubdate attribute, in document order."""
         if self._times is None:
             marked = self._elements()
@@ -103,8 +102,8 @@ class RfiArticlePage:
         """What the page is when structured data says it is a video, podcast, live or gallery page."""
         if self.jsonld:
             return None
-        kinds = structured.other_types(self.selector)
-        og_type = (structured.meta(self.selector, "og:type") or [""])[0]
+        kinds = list(self.other_types)
+        og_type = (structured.meta(self.root, "og:type") or [""])[0]
         if og_type.startswith(("video", "music", "audio")):
             kinds.append(og_type)
         return ", ".join(kinds) or None
@@ -149,8 +148,6 @@ class RfiArticlePage:
         )
 
     def image(self):
-        # The first element of MAIN_FIGURE in document order is the first main-media element:
-        # a figure inside one comes after it.
         for figure in self._elements()["t-content__main-media"][:1]:
             img = _IMG(figure)[:1]
             get = img[0].get if img else (lambda name: None)

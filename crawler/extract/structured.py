@@ -22,12 +22,20 @@ NON_ARTICLE_TYPES = frozenset({
 })
 
 
-def news_articles(selector, url=""):
-    """Every NewsArticle-like object of the page's JSON-LD blocks: the one about this page
-    first (a page may describe related articles too), then the others in page order."""
-    found = [obj for obj, types in _typed_objects(selector, url) if ARTICLE_TYPES.intersection(types)]
+def read_jsonld(selector, url=""):
+    """(articles, other types) of the page's JSON-LD, read once.
+
+    articles: every NewsArticle-like object, the one about this page first (a page may describe
+    related articles too), then the others in page order. other types: the non-article
+    schema.org types declared (VideoObject, …), sorted.
+    """
+    articles, others = [], set()
+    for obj, types in _typed_objects(selector, url):
+        if ARTICLE_TYPES.intersection(types):
+            articles.append(obj)
+        others |= types & NON_ARTICLE_TYPES
     page_path = decoded_path(url) if url else None
-    return sorted(found, key=lambda obj: page_path not in _described_paths(obj))
+    return sorted(articles, key=lambda obj: page_path not in _described_paths(obj)), sorted(others)
 
 
 def _described_paths(obj):
@@ -40,11 +48,6 @@ def _described_paths(obj):
                 yield decoded_path(value)
             except NotAnArticleURL:
                 continue
-
-
-def other_types(selector, url=""):
-    """The non-article schema.org types the page's JSON-LD declares (VideoObject, …)."""
-    return sorted({t for _, types in _typed_objects(selector, url) for t in types & NON_ARTICLE_TYPES})
 
 
 # Compiled once: parsel would translate and evaluate the query anew, and wrap every result in a

@@ -1,7 +1,7 @@
 """Incremental runs: fetch and emit only what is new or changed since the last run.
 
 - IncrementalState (extension) owns the state file for the run, settles what a
-  killed run left pending, and marks a version seen once its line is written.
+  killed run left, and stores a version as seen once its line is written.
 - SkipUnchangedArticles (spider middleware) drops requests for article pages
   the state holds, unless their listing shows them modified since.
 - crawler.pipelines.VersionArticles numbers the versions and drops unchanged content.
@@ -17,13 +17,16 @@ from scrapy.exceptions import NotConfigured
 from scrapy.extensions.feedexport import FeedExporter
 
 from crawler.items import Article
-from crawler.state import ArticleState, state_path
+from crawler.state import ArticleState, SeenVersion, state_path
 
 logger = logging.getLogger(__name__)
 
 # The text that makes an article: a change in it is a new version. Dates, tags and image
 # renditions differ between rfi.fr and feedx for the same text, so they are left out.
 CONTENT_FIELDS = ("title", "lede", "paragraphs")
+
+# Emitted versions held in memory before they are stored in one transaction.
+UNSTORED_MAX = 500
 
 
 def content_hash(article):
@@ -35,11 +38,16 @@ class IncrementalState:
     def __init__(self, crawler):
         self.crawler = crawler
         self.state = ArticleState(state_path(crawler.settings, crawler.spidercls.name)).open()
-        settled, forgotten = self.state.settle_pending()
-        if settled or forgotten:
-            logger.warning("Settled an interrupted run: %d articles were written, %d were not and will be "
-                           "emitted again", settled, forgotten)
+        if settled := self.state.settle_interrupted_runs(content_hash):
+            logger.warning("Settled an interrupted run: its output holds %d articles; any other it fetched "
+                           "will be emitted again", settled)
         self._outputs = None
+        self._run = None
+        # Versions written to the output and not yet stored: stored in batches, since a
+        # transaction per article would cost more than extracting it. A kill loses none of
+        # them: the next run reads them back from the output (ArticleState.settle_interrupted_runs).
+        self._unstored = {}
+        self._emitting = {}
         # The newest lastmod any listing of this run gave each article, stored with its version.
         self.listed_lastmod = {}
         self._requested, self._skipped = set(), set()
@@ -52,6 +60,7 @@ class IncrementalState:
         # Connected after FeedExporter (a lower EXTENSIONS order), so its handler has
         # written the line when ours marks the article seen.
         crawler.signals.connect(extension.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(extension.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
         return extension
 
@@ -68,6 +77,22 @@ class IncrementalState:
                              for slot in slots]
         return self._outputs
 
+    def known(self, article_id):
+        """What the state holds of an article, this run's emitted versions included."""
+        unstored = self._unstored.get(article_id)
+        return unstored._asdict() if unstored is not None else self.state.get(article_id)
+
+    def will_emit(self, item, digest):
+        """The pipeline passes this version on to the feeds; before the run's first line, the
+        run's output files are recorded."""
+        if self._run is None:
+            self._run = self.state.begin_run(self.outputs())
+        self._emitting[item["id"]] = self._seen_version(item, digest)
+
+    def _seen_version(self, item, digest):
+        return SeenVersion(item["id"], item["url"], item.get("published"), item.get("modified"),
+                           self.listed_lastmod.get(item["id"]), digest, item["version"])
+
     def note_listing(self, article_id, lastmod, requested):
         if lastmod and lastmod > (self.listed_lastmod.get(article_id) or ""):
             self.listed_lastmod[article_id] = lastmod
@@ -76,18 +101,33 @@ class IncrementalState:
     def item_scraped(self, item, spider):
         # Seen only if a feed wrote its line: a feed that failed must not lose the article.
         key = (item["id"], item["version"])
+        emitted = self._emitting.pop(item["id"], None)
         exporter = self.crawler.get_extension(FeedExporter)
         if exporter and any(getattr(slot.exporter, "written", None) == key for slot in exporter.slots):
-            self.state.mark_seen(*key)
+            self._unstored[item["id"]] = emitted or self._seen_version(item, content_hash(item))
+            if len(self._unstored) >= UNSTORED_MAX:
+                self._store()
         else:
             self.crawler.stats.inc_value("articles/not_written")
             logger.error("%s was not written to any feed; it stays unseen and will be emitted again", item["url"])
 
+    def item_dropped(self, item, spider):
+        if isinstance(item, Article):
+            self._emitting.pop(item["id"], None)
+
     def spider_closed(self, spider):
         # An article one listing skipped and another requested counts as requested.
         self.crawler.stats.set_value("articles/skipped_known", len(self._skipped - self._requested))
+        self._store()
+        if self._run is not None:
+            self.state.end_run(self._run)
         self.crawler.stats.set_value("state/articles", self.state.count())
         self.state.close()
+
+    def _store(self):
+        if self._unstored:
+            self.state.store_seen(self._unstored.values())
+            self._unstored = {}
 
 
 class SkipUnchangedArticles:
@@ -145,7 +185,7 @@ class SkipUnchangedArticles:
         incremental = self.crawler.get_extension(IncrementalState)
         listed = entry.meta.get("listed_lastmod")
         fetch = incremental.refresh or entry.meta.get("always_fetch") or self.is_new_or_modified(
-            incremental.state.get(article_id), listed
+            incremental.known(article_id), listed
         )
         incremental.note_listing(article_id, listed, requested=fetch)
         return fetch

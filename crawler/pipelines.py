@@ -35,14 +35,14 @@ class VersionArticles:
             return item
         digest = content_hash(item)
         listed_lastmod = incremental.listed_lastmod.get(item["id"])
-        known = incremental.state.get(item["id"])
+        known = incremental.known(item["id"])
         if known and known["content_hash"] == digest:
             incremental.state.touch(item["id"], listed_lastmod)
             self.crawler.stats.inc_value("articles/unchanged")
             raise DropItem(f"unchanged since the last run: {item['url']}", log_level="DEBUG")
         item["version"] = known["version"] + 1 if known else 1
         self.crawler.stats.inc_value("articles/updated" if item["version"] > 1 else "articles/new")
-        incremental.state.record_pending(item, digest, listed_lastmod, incremental.outputs())
+        incremental.will_emit(item, digest)
         return item
 
 

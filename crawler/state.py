@@ -5,10 +5,12 @@ listing's lastmod when it was fetched, a hash of its content, the version last
 emitted and when it was first and last seen. Listed URLs that gave no article
 (video pages, redirects to another URL) are kept as version 0.
 
-An emitted version is first recorded as *pending*, with the output files of
-the run; it becomes *seen* once its line is in the output. A run killed in
-between leaves pending rows, which the next run settles by reading those files:
-a version whose line is there is seen, any other is forgotten and emitted again.
+The output files are the journal. Before its first line, a run records which
+files it writes to; it then stores what it emitted in batches, and forgets the
+record of its files when it ends. A run killed in between leaves that record,
+and the next run settles it by reading those files: every complete line is an
+emitted version, whether or not its batch was stored; a line the kill cut short
+is not, and that version is emitted again.
 """
 
 import fcntl
@@ -17,6 +19,7 @@ import os
 import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import NamedTuple
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -30,18 +33,36 @@ CREATE TABLE IF NOT EXISTS articles (
     first_seen TEXT NOT NULL,
     last_seen TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS pending (
-    id TEXT NOT NULL,
-    version INTEGER NOT NULL,
-    url TEXT NOT NULL,
-    published TEXT,
-    modified TEXT,
-    listed_lastmod TEXT,
-    content_hash TEXT NOT NULL,
-    outputs TEXT NOT NULL,
-    PRIMARY KEY (id, version)
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY,
+    started TEXT NOT NULL,
+    outputs TEXT NOT NULL
 );
 """
+
+# A version is stored only over an older one: settling a killed run may read lines that a
+# later batch of the same run had stored already.
+_STORE_SEEN = """
+INSERT INTO articles (id, url, published, modified, listed_lastmod, content_hash, version, first_seen, last_seen)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT(id) DO UPDATE SET
+    url = excluded.url, published = excluded.published, modified = excluded.modified,
+    listed_lastmod = COALESCE(excluded.listed_lastmod, articles.listed_lastmod),
+    content_hash = excluded.content_hash, version = excluded.version, last_seen = excluded.last_seen
+WHERE excluded.version >= articles.version
+"""
+
+
+class SeenVersion(NamedTuple):
+    """An emitted version, as the state stores it."""
+
+    id: str
+    url: str
+    published: str | None
+    modified: str | None
+    listed_lastmod: str | None
+    content_hash: str
+    version: int
 
 
 class StateError(RuntimeError):
@@ -134,29 +155,24 @@ class ArticleState:
 
     # -- writing ------------------------------------------------------------------
 
-    def record_pending(self, article, content_hash, listed_lastmod, outputs):
-        self.db.execute(
-            "INSERT OR REPLACE INTO pending VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (article["id"], article["version"], article["url"], article.get("published"), article.get("modified"),
-             listed_lastmod, content_hash, json.dumps(outputs)),
-        )
+    def begin_run(self, outputs):
+        """Record the files this run writes to, before its first line; returns the run's number."""
+        return self.db.execute(
+            "INSERT INTO runs (started, outputs) VALUES (?, ?)", (_now(), json.dumps(outputs))
+        ).lastrowid
 
-    def mark_seen(self, article_id, version):
-        """The version's line is in the output: it is now what the dataset holds."""
+    def end_run(self, run):
+        self.db.execute("DELETE FROM runs WHERE id = ?", (run,))
+
+    def store_seen(self, versions):
+        """SeenVersions whose lines are in the output, in one transaction."""
         now = _now()
         self.db.execute("BEGIN IMMEDIATE")
-        self.db.execute(
-            """INSERT INTO articles (id, url, published, modified, listed_lastmod, content_hash, version,
-                                     first_seen, last_seen)
-               SELECT id, url, published, modified, listed_lastmod, content_hash, version, ?, ?
-               FROM pending WHERE id = ? AND version = ?
-               ON CONFLICT(id) DO UPDATE SET
-                   url = excluded.url, published = excluded.published, modified = excluded.modified,
-                   listed_lastmod = excluded.listed_lastmod, content_hash = excluded.content_hash,
-                   version = excluded.version, last_seen = excluded.last_seen""",
-            (now, now, article_id, version),
-        )
-        self.db.execute("DELETE FROM pending WHERE id = ? AND version = ?", (article_id, version))
+        try:
+            self.db.executemany(_STORE_SEEN, [(*version, now, now) for version in versions])
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
         self.db.execute("COMMIT")
 
     def touch(self, article_id, listed_lastmod):
@@ -166,45 +182,40 @@ class ArticleState:
             (_now(), listed_lastmod, article_id),
         )
 
-    def settle_pending(self):
-        """After a killed run: keep the versions whose lines reached the output, forget the rest.
+    def settle_interrupted_runs(self, content_hash):
+        """Store every version the output files of killed runs hold, and forget those runs.
 
-        Returns (settled, forgotten) counts.
+        Returns how many lines were read. `content_hash` is the hash of an article's content,
+        computed from the line as it was from the item.
         """
-        rows = self.db.execute("SELECT id, version, outputs FROM pending").fetchall()
-        written = {}
-        settled = forgotten = 0
-        for article_id, version, outputs in rows:
-            lines = set()
-            for output in json.loads(outputs):
-                if output not in written:
-                    written[output] = _emitted_versions(output)
-                lines |= written[output]
-            if (article_id, version) in lines:
-                self.mark_seen(article_id, version)
-                settled += 1
-            else:
-                self.db.execute("DELETE FROM pending WHERE id = ? AND version = ?", (article_id, version))
-                forgotten += 1
-        return settled, forgotten
+        settled = 0
+        for run, outputs in self.db.execute("SELECT id, outputs FROM runs").fetchall():
+            versions = [
+                SeenVersion(line["id"], line["url"], line.get("published"), line.get("modified"), None,
+                            content_hash(line), line.get("version", 1))
+                for output in json.loads(outputs) for line in _complete_lines(output)
+            ]
+            self.store_seen(versions)
+            self.end_run(run)
+            settled += len(versions)
+        return settled
 
 
-def _emitted_versions(path):
-    """(id, version) of every complete line of an output file."""
-    found = set()
+def _complete_lines(path):
+    """The records of an output file's complete lines (a line cut by a kill is not in the dataset)."""
     try:
         with open(path, "rb") as output:
             for line in output:
                 if not line.endswith(b"\n"):
-                    break  # a line cut by the kill is not in the dataset
+                    break
                 try:
                     record = json.loads(line)
-                    found.add((record["id"], record.get("version", 1)))
-                except (ValueError, KeyError, TypeError):
+                except ValueError:
                     continue
+                if isinstance(record, dict) and "id" in record and "url" in record:
+                    yield record
     except FileNotFoundError:
-        pass
-    return found
+        return
 
 
 def state_path(settings, spider_name):

@@ -118,17 +118,18 @@ def start_crawl(tmp_path, mirror, state, output):
                             env={**os.environ, "PYTHONPATH": str(REPO)})
 
 
-def wait_for_lines(output, count, timeout=60):
+def wait_for_lines(process, output, count, timeout=60):
+    """Until the output has `count` lines, or the run ended on its own (nothing was left to emit)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if count == 0 or (output.exists() and output.read_bytes().count(b"\n") >= count):
+        if count == 0 or (output.exists() and output.read_bytes().count(b"\n") >= count) or process.poll() is not None:
             return
         time.sleep(0.05)
     raise AssertionError(f"{output.name} did not reach {count} lines in {timeout} s")
 
 
 def test_kill_9_at_random_moments_loses_and_doubles_nothing(tmp_path):
-    specs = many_specs(40)
+    specs = many_specs(60)
     state = tmp_path / "state"
     outputs = []
     chooser = random.Random(20261126)
@@ -141,7 +142,7 @@ def test_kill_9_at_random_moments_loses_and_doubles_nothing(tmp_path):
             outputs.append(output)
             process = start_crawl(tmp_path, mirror, state, output)
             # A random point in the run's progress: before the first line, or after a few.
-            wait_for_lines(output, chooser.randint(0, 6))
+            wait_for_lines(process, output, chooser.randint(0, 6))
             time.sleep(chooser.uniform(0, 0.3))
             process.send_signal(signal.SIGKILL)
             process.wait()
@@ -211,7 +212,7 @@ def test_a_paused_run_resumes_from_its_jobdir(tmp_path):
              "-s", f"STATE_DIR={state}", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0",
              "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2", *command_settings],
             cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": str(REPO)})
-        wait_for_lines(first, 3)
+        wait_for_lines(process, first, 3)
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=60) == 0
         paused = [json.loads(line) for line in first.read_text(encoding="utf-8").splitlines()]
@@ -278,7 +279,7 @@ def test_a_run_stopped_without_jobdir_is_not_a_success(tmp_path):
              "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2"],
             cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
             env={**os.environ, "PYTHONPATH": str(REPO)})
-        wait_for_lines(output, 2)
+        wait_for_lines(process, output, 2)
         process.send_signal(signal.SIGTERM)
         _, stderr = process.communicate(timeout=60)
     assert process.returncode == 1

@@ -20,6 +20,7 @@ from crawler.extract.dates import epoch_ms_to_utc
 from crawler.extract.rfi_page import page_selector
 from crawler.extract.feedx_file import BadFeedxFile, read_feedx_file
 from crawler.articles import Skip, article_from_feedx, article_from_page
+from crawler.extraction_process import ExtractionProcess
 from crawler.items import Article
 from crawler.monitors import record_coverage
 from crawler.urls import ArticleURLs, article_date, article_id
@@ -199,14 +200,18 @@ class RfiCnSpider(scrapy.Spider):
             self.discovered.add(key)
             self.stats.inc_value("articles/discovered")
 
-    def parse_article(self, response):
+    async def parse_article(self, response):
         self.stats.inc_value("articles/fetched")
         if not isinstance(response, scrapy.http.HtmlResponse):
             return self.skip(response.url, "not_html")
-        if self.article_urls.article_or_none(response.url) is None:
+        # A page not redirected is at the URL that passed this check when it was listed.
+        if "redirect_urls" in response.meta and self.article_urls.article_or_none(response.url) is None:
             return self.skip(response.url, "redirected_off_edition", f"asked for {response.request.url}")
-        return self.emit(article_from_page(page_selector(response), response.url, self.edition, self.language),
-                         response.url)
+        if extraction_process := self.crawler.get_extension(ExtractionProcess):
+            result = await extraction_process.article_from_page(response, self.edition, self.language)
+        else:
+            result = article_from_page(page_selector(response), response.url, self.edition, self.language)
+        return self.emit(result, response.url)
 
     def article_failed(self, failure):
         reason = failure_reason(failure)

@@ -50,14 +50,25 @@ class ValidateArticles(ItemValidationPipeline):
     """spidermon's ItemValidationPipeline, with the schema also compiled by fastjsonschema in front.
 
     jsonschema takes about 2 ms to check one article (more than extracting it); the compiled
-    check takes a sixth of that. Only an item the compiled check rejects goes through
-    spidermon's own validator, so the stats and messages the monitors read are unchanged.
+    check takes a fifteenth of that. An item it accepts is counted as spidermon counts it; only
+    one it rejects goes through spidermon's own validator, so the stats and messages the
+    monitors read are unchanged.
     """
 
     @classmethod
     def _load_jsonschema_validator(cls, schema):
         return _CompiledFirst(super()._load_jsonschema_validator(schema),
                               get_schema_from(schema) if isinstance(schema, str) else schema)
+
+    def process_item(self, item, spider=None):
+        validators = self.find_validators(item)
+        # Article values are JSON types already: a shallow dict is what spidermon's asdict() builds.
+        data = dict(item)
+        if validators and all(validator.accepts(data) for validator in validators):
+            self.stats.add_item()
+            self.stats.add_fields(len(data))
+            return item
+        return super().process_item(item, spider)
 
 
 class _CompiledFirst:
@@ -68,9 +79,12 @@ class _CompiledFirst:
     def __getattr__(self, name):  # name and the rest, as spidermon's validator has them
         return getattr(self.validator, name)
 
-    def validate(self, data):
+    def accepts(self, data):
         try:
             self.check(data)
         except fastjsonschema.JsonSchemaException:
-            return self.validator.validate(data)
-        return True, {}
+            return False
+        return True
+
+    def validate(self, data):
+        return (True, {}) if self.accepts(data) else self.validator.validate(data)

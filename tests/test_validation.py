@@ -1,0 +1,110 @@
+"""The validation pipeline: its compiled check in front of spidermon refuses exactly what the schema refuses."""
+
+import copy
+
+import pytest
+from scrapy.utils.test import get_crawler
+
+from crawler.items import Article
+from crawler.pipelines import ValidateArticles, inline_local_refs
+from crawler.spiders.rfi_cn import RfiCnSpider
+from tests.conftest import SCHEMA, VALIDATOR
+from tests.fixtures.articles import ARTICLES
+
+
+def complete(expected, url):
+    return {"id": "rfi-cn-0123456789abcdef0123", "url": url, "edition": "cn", "language": "zh-Hans",
+            "lede": None, "modified": None, "image": None, "authors": [], "tags": [], "version": 1,
+            "source": "rfi", "fetched_at": None, "crawled_at": "2026-11-26T10:00:00+00:00", **expected}
+
+
+BASE = complete(ARTICLES[0].expected, "https://www.rfi.fr/cn/%E4%B8%AD%E5%9B%BD/20240115-x")
+
+
+def mutated(change):
+    item = copy.deepcopy(BASE)
+    change(item)
+    return item
+
+
+def setter(field, value):
+    return lambda item: item.__setitem__(field, value)
+
+
+def image_setter(field, value):
+    return lambda item: item["image"].__setitem__(field, value)
+
+
+MUTATIONS = {
+    "as extracted": lambda item: None,
+    **{f"without {field}": (lambda field: lambda item: item.pop(field))(field) for field in BASE},
+    "extra field": setter("summary", "多出来的字段"),
+    "lede null": setter("lede", None),
+    "lede empty": setter("lede", ""),
+    "lede with an entity": setter("lede", "中欧&amp;贸易"),
+    "lede a number": setter("lede", 5),
+    "title with a tag": setter("title", "<b>海关数据</b>"),
+    "title padded": setter("title", " 海关数据"),
+    "title with a line break inside": setter("title", "海关\n数据"),
+    "title like markup but text": setter("title", "《报告》与<系列报道>"),
+    "paragraph with a comment": lambda item: item["paragraphs"].append("文字<!-- 注释 -->"),
+    "paragraph with a numeric entity": lambda item: item["paragraphs"].append("文字&#160;文字"),
+    "paragraph empty": lambda item: item["paragraphs"].append(""),
+    "paragraph not text": lambda item: item["paragraphs"].append(None),
+    "no paragraphs": setter("paragraphs", []),
+    "paragraphs a string": setter("paragraphs", "一段"),
+    "published without offset": setter("published", "2024-01-15T06:42:10"),
+    "published in Paris time": setter("published", "2024-01-15T07:42:10+01:00"),
+    "published with fraction": setter("published", "2024-01-15T06:42:10.5+00:00"),
+    "modified null": setter("modified", None),
+    "modified a date only": setter("modified", "2024-01-15"),
+    "fetched_at set": setter("fetched_at", "2024-01-15T08:00:00+00:00"),
+    "fetched_at wrong": setter("fetched_at", "yesterday"),
+    "image null": setter("image", None),
+    "image a string": setter("image", "https://s.rfi.fr/a.jpg"),
+    "image without credit": lambda item: item["image"].pop("credit"),
+    "image caption null": image_setter("caption", None),
+    "image caption with a tag": image_setter("caption", "<i>说明</i>"),
+    "image url not http": image_setter("url", "ftp://s.rfi.fr/a.jpg"),
+    "image extra key": image_setter("width", 1280),
+    "duplicate tags": setter("tags", ["外贸", "外贸"]),
+    "tag with a tag": setter("tags", ["<span>外贸</span>"]),
+    "version 0": setter("version", 0),
+    "version text": setter("version", "1"),
+    "unknown source": setter("source", "weibo"),
+    "other edition": setter("edition", "fr"),
+    "bad id": setter("id", "rfi-cn-XYZ"),
+    "url with a space": setter("url", "https://www.rfi.fr/cn/a b"),
+}
+
+
+@pytest.fixture()
+def pipeline():
+    crawler = get_crawler(RfiCnSpider, settings_dict=dict(
+        SPIDERMON_VALIDATION_SCHEMAS=[SCHEMA], SPIDERMON_ENABLED=True))
+    crawler.stats.open_spider()
+    return crawler, ValidateArticles.from_crawler(crawler)
+
+
+@pytest.mark.parametrize("name", MUTATIONS)
+def test_the_pipeline_refuses_what_the_schema_refuses(pipeline, name):
+    crawler, validate = pipeline
+    item = mutated(MUTATIONS[name])
+    schema_errors = list(VALIDATOR.iter_errors(item))
+    validate.process_item(Article(item) if set(item) <= set(Article.fields) else item)
+    stats = crawler.stats.get_stats()
+    assert stats["spidermon/validation/items"] == 1
+    assert stats.get("spidermon/validation/items/errors", 0) == (1 if schema_errors else 0), name
+
+
+def test_the_schema_accepts_only_the_valid_mutations():
+    valid = {name for name, change in MUTATIONS.items() if not list(VALIDATOR.iter_errors(mutated(change)))}
+    assert valid == {"as extracted", "lede null", "title with a line break inside", "title like markup but text",
+                     "published with fraction", "modified null", "fetched_at set", "image null", "image caption null"}
+
+
+def test_inlined_references_leave_no_reference_and_the_same_checks():
+    inlined = inline_local_refs(SCHEMA)
+    assert "$defs" not in inlined and "$ref" not in str(inlined)
+    assert inlined["properties"]["paragraphs"]["items"] == SCHEMA["$defs"]["text"]
+    assert inlined["properties"]["image"]["properties"]["caption"] == SCHEMA["$defs"]["text_or_null"]

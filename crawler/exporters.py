@@ -7,14 +7,25 @@ disk before the run records its article as seen (crawler.incremental).
 """
 
 from scrapy.exporters import JsonLinesItemExporter
+from scrapy.utils.python import to_bytes
+
+from crawler.items import Article
+
+# No Article field has a serializer of its own: exported as it is, unless FEED_EXPORT_FIELDS picks fields.
+_ARTICLE_AS_IS = not any("serializer" in field for field in Article.fields.values())
 
 
 class LineAtATimeJsonLinesExporter(JsonLinesItemExporter):
     def __init__(self, file, **kwargs):
         super().__init__(file, **kwargs)
         self.written = None  # (id, version) of the last line written whole
+        self._as_is = _ARTICLE_AS_IS and self.fields_to_export is None
 
     def export_item(self, item):
-        super().export_item(item)
+        if self._as_is and isinstance(item, Article):
+            # What get_serialized_fields() gives for such an item, without its per-field look-ups.
+            self.file.write(to_bytes(self.encoder.encode(dict(item)) + "\n", self.encoding))
+        else:
+            super().export_item(item)
         self.file.flush()
         self.written = (item.get("id"), item.get("version"))

@@ -15,6 +15,7 @@ included, is extracted in the crawl's process instead: nothing is lost.
 """
 
 import asyncio
+import fcntl
 import logging
 import os
 import pickle
@@ -35,6 +36,8 @@ from crawler.items import Article
 logger = logging.getLogger(__name__)
 
 _LENGTH = struct.Struct("!I")
+F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
+PIPE_SIZE = 1 << 20
 
 
 class ExtractionFailed(Exception):
@@ -65,13 +68,8 @@ class ExtractionProcess:
             # The child is driven with asyncio pipes; without the asyncio reactor, extract in-process.
             raise NotConfigured("EXTRACTION_PROCESS needs Scrapy's asyncio reactor")
         extension = cls(crawler)
-        crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
         return extension
-
-    def spider_opened(self, spider):
-        # Started now, the child has imported the extraction code by the time the first page arrives.
-        self._starting = asyncio.ensure_future(self._start())
 
     # -- the crawl's side ------------------------------------------------------------
 
@@ -86,6 +84,9 @@ class ExtractionProcess:
 
     async def _ask(self, response, edition, language):
         if self.process is None:
+            # Started with the first page: a run with no page to extract starts no process.
+            if self._starting is None:
+                self._starting = asyncio.ensure_future(self._start())
             await self._starting
         number = self._next_number
         self._next_number += 1
@@ -98,7 +99,14 @@ class ExtractionProcess:
         )
         answer = asyncio.get_running_loop().create_future()
         self._waiting[number] = answer
-        self.process.stdin.write(_LENGTH.pack(len(message)) + message)
+        try:
+            self.process.stdin.write(_LENGTH.pack(len(message)) + message)
+            # Back-pressure: while the child is behind, this callback waits, and so does the downloader
+            # (Scrapy's scraper slot fills up), instead of pages piling up in the pipe's buffer.
+            await self.process.stdin.drain()
+        except ConnectionError:  # the child is gone; _read_answers says why
+            self._waiting.pop(number, None)
+            raise ProcessGone() from None
         kind, payload = await answer
         if kind == "article":
             return Article(payload)
@@ -116,6 +124,7 @@ class ExtractionProcess:
         except OSError as error:
             self._fail(f"cannot start: {error}")
             raise ProcessGone() from None
+        _enlarge_pipe(self.process.stdin)
         self._reader = asyncio.ensure_future(self._read_answers())
         logger.info("Extraction process started (pid %d)", self.process.pid)
 
@@ -161,6 +170,14 @@ class ExtractionProcess:
             await self.process.wait()
         if self._reader is not None:
             await self._reader
+
+
+def _enlarge_pipe(writer):
+    """A pipe holds 64 kB on Linux, less than many pages: 1 MB lets a page go in one write."""
+    try:
+        fcntl.fcntl(writer.transport.get_extra_info("pipe").fileno(), F_SETPIPE_SZ, PIPE_SIZE)
+    except (OSError, AttributeError) as error:  # not Linux, or above /proc/sys/fs/pipe-max-size
+        logger.debug("Pipe to the extraction process left at its size: %s", error)
 
 
 # -- the child's side --------------------------------------------------------------

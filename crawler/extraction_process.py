@@ -49,7 +49,7 @@ class ProcessGone(Exception):
 
 
 class ExtractionProcess:
-    """Extension: starts the child with the spider and stops it when the spider closes."""
+    """Extension: starts the child with the first article page and stops it when the spider closes."""
 
     def __init__(self, crawler):
         self.crawler = crawler
@@ -59,6 +59,7 @@ class ExtractionProcess:
         self._waiting = {}  # request number -> future of its answer
         self._next_number = 0
         self._reader = None
+        self._stopping = False
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -142,8 +143,6 @@ class ExtractionProcess:
             logger.exception("Extraction process sent an unreadable answer")
             self._fail(f"unreadable answer: {error!r}")
             self.process.kill()
-
-    _stopping = False
 
     def _fail(self, why):
         if not self.failed:

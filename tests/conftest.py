@@ -32,17 +32,24 @@ class CrawlResult:
         return {unquote(urlsplit(item["url"]).path): item for item in self.items}
 
 
-def run_crawl(tmp_path, *arguments, settings=None, timeout=180, output_name="out.jsonl"):
-    """`scrapy crawl rfi_cn` in a subprocess, as a user runs it; every item is schema-checked."""
-    output = tmp_path / output_name
+def crawl_command(output, settings, arguments=()):
+    """`scrapy crawl rfi_cn -O output`, unthrottled, with these settings and spider arguments."""
     command = [sys.executable, "-m", "scrapy", "crawl", "rfi_cn", "-O", str(output)]
-    defaults = {"AUTOTHROTTLE_ENABLED": "0", "DOWNLOAD_DELAY": "0", "STATE_DIR": str(tmp_path / "state")}
-    for name, value in {**defaults, **(settings or {})}.items():
+    for name, value in {"AUTOTHROTTLE_ENABLED": "0", "DOWNLOAD_DELAY": "0", **settings}.items():
         command += ["-s", f"{name}={value}"]
     for argument in arguments:
         command += ["-a", argument]
-    process = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=timeout,
-                             env={**os.environ, "PYTHONPATH": str(REPO)})
+    return command
+
+
+CRAWL_ENV = {**os.environ, "PYTHONPATH": str(REPO)}
+
+
+def run_crawl(tmp_path, *arguments, settings=None, timeout=180, output_name="out.jsonl"):
+    """`scrapy crawl rfi_cn` in a subprocess, as a user runs it; every item is schema-checked."""
+    output = tmp_path / output_name
+    command = crawl_command(output, {"STATE_DIR": str(tmp_path / "state"), **(settings or {})}, arguments)
+    process = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=timeout, env=CRAWL_ENV)
     result = CrawlResult(process, output)
     for item in result.items:
         errors = sorted(VALIDATOR.iter_errors(item), key=str)
@@ -50,6 +57,12 @@ def run_crawl(tmp_path, *arguments, settings=None, timeout=180, output_name="out
     for line in result.lines:
         assert "\\u" not in line, "output must be UTF-8, not \\u escapes"
     return result
+
+
+def start_crawl(output, settings, stderr=subprocess.DEVNULL):
+    """The same crawl started in the background, for the tests that stop or kill it."""
+    return subprocess.Popen(crawl_command(output, settings), cwd=REPO, stdout=subprocess.DEVNULL, stderr=stderr,
+                            text=True, env=CRAWL_ENV)
 
 
 def corpus_path():

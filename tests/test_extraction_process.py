@@ -5,12 +5,11 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 from urllib.parse import unquote, urlsplit
 
 import crawler.extraction_process as extraction_process
-from tests.conftest import REPO, VALIDATOR, run_crawl
+from tests.conftest import VALIDATOR, run_crawl, start_crawl
 from tests.fixtures.articles import ARTICLES
 from tests.mirror.server import Mirror
 from tests.mirror.site import build_site
@@ -42,12 +41,8 @@ def test_a_killed_child_process_loses_no_article(tmp_path):
         build_site(mirror, SPECS)
         for spec in SPECS:
             mirror.add_fault(spec.path, "slow:0.4", times=5)
-        process = subprocess.Popen(
-            [sys.executable, "-m", "scrapy", "crawl", "rfi_cn", "-O", str(output), "-s", f"RFI_BASE_URL={mirror.base_url}",
-             "-s", f"STATE_DIR={tmp_path / 'state'}", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0",
-             "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1"],
-            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-            env={**os.environ, "PYTHONPATH": str(REPO)})
+        process = start_crawl(output, {"RFI_BASE_URL": mirror.base_url, "STATE_DIR": str(tmp_path / "state"),
+                                       "CONCURRENT_REQUESTS_PER_DOMAIN": "1"}, stderr=subprocess.PIPE)
         log = []
         for line in process.stderr:
             log.append(line)

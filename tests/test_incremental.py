@@ -3,17 +3,15 @@
 import dataclasses
 import fcntl
 import json
-import os
 import random
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from datetime import timedelta
 from urllib.parse import unquote, urlsplit
 
-from tests.conftest import REPO, run_crawl
+from tests.conftest import run_crawl, start_crawl
 from tests.fixtures.articles import ARTICLES
 from tests.mirror.server import Mirror
 from tests.mirror.site import build_site
@@ -110,12 +108,8 @@ def many_specs(count):
     return [variant(base[number % len(base)], number) for number in range(1, count + 1)]
 
 
-def start_crawl(tmp_path, mirror, state, output):
-    command = [sys.executable, "-m", "scrapy", "crawl", "rfi_cn", "-O", str(output),
-               "-s", f"RFI_BASE_URL={mirror.base_url}", "-s", f"STATE_DIR={state}",
-               "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2"]
-    return subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env={**os.environ, "PYTHONPATH": str(REPO)})
+def slow_crawl_settings(mirror, state, **more):
+    return {"RFI_BASE_URL": mirror.base_url, "STATE_DIR": str(state), "CONCURRENT_REQUESTS_PER_DOMAIN": "2", **more}
 
 
 def wait_for_lines(process, output, count, timeout=60):
@@ -140,7 +134,7 @@ def test_kill_9_at_random_moments_loses_and_doubles_nothing(tmp_path):
         for attempt in range(4):
             output = tmp_path / f"killed{attempt}.jsonl"
             outputs.append(output)
-            process = start_crawl(tmp_path, mirror, state, output)
+            process = start_crawl(output, slow_crawl_settings(mirror, state))
             # A random point in the run's progress: before the first line, or after a few.
             wait_for_lines(process, output, chooser.randint(0, 6))
             time.sleep(chooser.uniform(0, 0.3))
@@ -205,13 +199,8 @@ def test_a_paused_run_resumes_from_its_jobdir(tmp_path):
         build_site(mirror, specs)
         for spec in specs:
             mirror.add_fault(spec.path, "slow:0.5", times=50)
-        command_settings = ["-s", f"JOBDIR={jobdir}"]
         first = tmp_path / "first.jsonl"
-        process = subprocess.Popen(
-            [sys.executable, "-m", "scrapy", "crawl", "rfi_cn", "-O", str(first), "-s", f"RFI_BASE_URL={mirror.base_url}",
-             "-s", f"STATE_DIR={state}", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0",
-             "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2", *command_settings],
-            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": str(REPO)})
+        process = start_crawl(first, slow_crawl_settings(mirror, state, JOBDIR=str(jobdir)))
         wait_for_lines(process, first, 3)
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=60) == 0
@@ -273,12 +262,7 @@ def test_a_run_stopped_without_jobdir_is_not_a_success(tmp_path):
         for spec in specs:
             mirror.add_fault(spec.path, "slow:0.5", times=50)
         output = tmp_path / "stopped.jsonl"
-        process = subprocess.Popen(
-            [sys.executable, "-m", "scrapy", "crawl", "rfi_cn", "-O", str(output), "-s", f"RFI_BASE_URL={mirror.base_url}",
-             "-s", f"STATE_DIR={tmp_path / 'state'}", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0",
-             "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2"],
-            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-            env={**os.environ, "PYTHONPATH": str(REPO)})
+        process = start_crawl(output, slow_crawl_settings(mirror, tmp_path / "state"), stderr=subprocess.PIPE)
         wait_for_lines(process, output, 2)
         process.send_signal(signal.SIGTERM)
         _, stderr = process.communicate(timeout=60)

@@ -7,7 +7,7 @@ proves about them holds for every source.
 from dataclasses import dataclass
 
 from crawler.extract.feedx_item import FeedxItemPage
-from crawler.extract.rfi_page import RfiArticlePage
+from crawler.extract.rfi_page import RfiArticlePage, page_selector
 from crawler.items import Article
 from crawler.loaders import load_article
 from crawler.urls import NotAnArticleURL, rfi_article_link
@@ -29,6 +29,11 @@ def article_from_page(selector, url, edition, language):
     if kind := page.non_article_kind():
         return Skip("not_an_article", kind)
     return complete_or_skip(load_article(page, edition, language))
+
+
+def article_from_response(response, edition, language):
+    """An Article from a downloaded rfi.fr page, or a Skip."""
+    return article_from_page(page_selector(response), response.url, edition, language)
 
 
 def article_from_feedx(html, link, title, source, edition, language, fetched_at=None):

@@ -5,7 +5,7 @@ one thread. Parsing a page and walking it for its fields costs about as much as
 fetching it, so done in the callback it halves the pages per second a machine
 can crawl. With EXTRACTION_PROCESS on, the callback sends the page's bytes to a
 child process (`python -m crawler.extraction_process`) that runs the very same
-`article_from_page` and sends back the Article or the Skip; the crawl's thread
+`article_from_response` and sends back the Article or the Skip; the crawl's thread
 goes on downloading meanwhile.
 
 The child reads length-prefixed pickles from its stdin and answers on its
@@ -29,8 +29,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import HtmlResponse
 from scrapy.utils.asyncio import is_asyncio_available
 
-from crawler.articles import Skip, article_from_page
-from crawler.extract.rfi_page import page_selector
+from crawler.articles import Skip, article_from_response
 from crawler.items import Article
 
 logger = logging.getLogger(__name__)
@@ -74,14 +73,14 @@ class ExtractionProcess:
 
     # -- the crawl's side ------------------------------------------------------------
 
-    async def article_from_page(self, response, edition, language):
-        """What `article_from_page` gives for this page, computed in the child when it is up."""
+    async def article_from_response(self, response, edition, language):
+        """What `article_from_response` gives for this page, computed in the child when it is up."""
         if not self.failed:
             try:
                 return await self._ask(response, edition, language)
             except ProcessGone:
                 pass  # logged and counted once, in _fail
-        return article_from_page(page_selector(response), response.url, edition, language)
+        return article_from_response(response, edition, language)
 
     async def _ask(self, response, edition, language):
         if self.process is None:
@@ -93,13 +92,10 @@ class ExtractionProcess:
             raise ProcessGone()
         number = self._next_number
         self._next_number += 1
-        # The page as the child rebuilds it: the same bytes, headers and chosen encoding, so its
+        # The page as the child rebuilds it: the same bytes decoded with the same encoding, so its
         # response.text is the crawl's.
-        message = pickle.dumps(
-            (number, response.url, response.headers.get(b"Content-Type"), response.body, response._encoding,
-             edition, language),
-            protocol=pickle.HIGHEST_PROTOCOL,
-        )
+        message = pickle.dumps((number, response.url, response.body, response.encoding, edition, language),
+                               protocol=pickle.HIGHEST_PROTOCOL)
         answer = asyncio.get_running_loop().create_future()
         self._waiting[number] = answer
         # No drain(): a page waiting here is a response Scrapy's scraper slot still holds, so the
@@ -180,13 +176,11 @@ def _enlarge_pipe(writer):
 # -- the child's side --------------------------------------------------------------
 
 
-def answer(url, content_type, body, encoding, edition, language):
+def answer(url, body, encoding, edition, language):
     """(kind, payload) for one page: ("article", dict), ("skip", (reason, detail, dict|None)) or
     ("error", the traceback)."""
     try:
-        headers = {b"Content-Type": content_type} if content_type else None
-        response = HtmlResponse(url, headers=headers, body=body, encoding=encoding)
-        result = article_from_page(page_selector(response), url, edition, language)
+        result = article_from_response(HtmlResponse(url, body=body, encoding=encoding), edition, language)
     except Exception:
         return "error", f"extracting {url}:\n{traceback.format_exc()}"
     if isinstance(result, Skip):

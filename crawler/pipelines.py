@@ -76,7 +76,7 @@ class _CompiledFirst:
         self.validator = validator
         self.check = fastjsonschema.compile(inline_local_refs(schema))
 
-    def __getattr__(self, name):  # name and the rest, as spidermon's validator has them
+    def __getattr__(self, name):  # validate(), name and the rest: spidermon's validator, for rejected items
         return getattr(self.validator, name)
 
     def accepts(self, data):
@@ -85,9 +85,6 @@ class _CompiledFirst:
         except fastjsonschema.JsonSchemaException:
             return False
         return True
-
-    def validate(self, data):
-        return (True, {}) if self.accepts(data) else self.validator.validate(data)
 
 
 def inline_local_refs(schema, defs=None):

@@ -69,9 +69,9 @@ def test_an_extraction_error_in_the_child_comes_back_with_its_url_and_traceback(
     def broken(*arguments):
         raise ValueError("a page no extractor expects")
 
-    monkeypatch.setattr(extraction_process, "article_from_page", broken)
-    kind, detail = extraction_process.answer("https://www.rfi.fr/cn/中国/20240101-x", b"text/html; charset=utf-8",
-                                             b"<html><body><p>x</p></body></html>", None, "cn", "zh-Hans")
+    monkeypatch.setattr(extraction_process, "article_from_response", broken)
+    kind, detail = extraction_process.answer("https://www.rfi.fr/cn/中国/20240101-x",
+                                             b"<html><body><p>x</p></body></html>", "utf-8", "cn", "zh-Hans")
     assert kind == "error"
     assert detail.startswith("extracting https://www.rfi.fr/cn/中国/20240101-x:\nTraceback")
     assert detail.rstrip().endswith("ValueError: a page no extractor expects")

@@ -17,9 +17,8 @@ from crawler.discovery import (
     xml_body,
 )
 from crawler.extract.dates import epoch_ms_to_utc
-from crawler.extract.rfi_page import page_selector
 from crawler.extract.feedx_file import BadFeedxFile, read_feedx_file
-from crawler.articles import Skip, article_from_feedx, article_from_page
+from crawler.articles import Skip, article_from_feedx, article_from_response
 from crawler.extraction_process import ExtractionProcess
 from crawler.items import Article
 from crawler.monitors import record_coverage
@@ -208,9 +207,9 @@ class RfiCnSpider(scrapy.Spider):
         if "redirect_urls" in response.meta and self.article_urls.article_or_none(response.url) is None:
             return self.skip(response.url, "redirected_off_edition", f"asked for {response.request.url}")
         if extraction_process := self.crawler.get_extension(ExtractionProcess):
-            result = await extraction_process.article_from_page(response, self.edition, self.language)
+            result = await extraction_process.article_from_response(response, self.edition, self.language)
         else:
-            result = article_from_page(page_selector(response), response.url, self.edition, self.language)
+            result = article_from_response(response, self.edition, self.language)
         return self.emit(result, response.url)
 
     def article_failed(self, failure):

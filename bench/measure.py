@@ -9,7 +9,6 @@ the largest ru_maxrss of the child processes it waited for (worker processes, if
 """
 
 import json
-import os
 import resource
 import sys
 import time

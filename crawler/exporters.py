@@ -6,6 +6,9 @@ to the file, so an output file never holds a partial line, and a line is on
 disk before the run records its article as seen (crawler.incremental).
 """
 
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
 from scrapy.exporters import JsonLinesItemExporter
 from scrapy.utils.python import to_bytes
 
@@ -29,3 +32,10 @@ class LineAtATimeJsonLinesExporter(JsonLinesItemExporter):
             super().export_item(item)
         self.file.flush()
         self.written = (item.get("id"), item.get("version"))
+
+
+def local_path(feed_uri):
+    """The file a feed URI writes to (file:// or a plain path), or None for a remote feed."""
+    if feed_uri.startswith("file:"):
+        return Path(unquote(urlsplit(feed_uri).path))
+    return None if "://" in feed_uri else Path(feed_uri)

@@ -10,12 +10,12 @@
 import hashlib
 import json
 import logging
-from urllib.parse import unquote, urlsplit
 
 from scrapy import Request, signals
 from scrapy.exceptions import NotConfigured
 from scrapy.extensions.feedexport import FeedExporter
 
+from crawler.exporters import local_path
 from crawler.items import Article
 from crawler.state import ArticleState, SeenVersion, state_path
 
@@ -73,8 +73,7 @@ class IncrementalState:
         if self._outputs is None:
             exporter = self.crawler.get_extension(FeedExporter)
             slots = exporter.slots if exporter else []
-            self._outputs = [unquote(urlsplit(slot.uri).path) if slot.uri.startswith("file:") else slot.uri
-                             for slot in slots]
+            self._outputs = [str(local_path(slot.uri) or slot.uri) for slot in slots]
         return self._outputs
 
     def known(self, article_id):

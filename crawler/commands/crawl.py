@@ -7,13 +7,12 @@ and 1 with one line when the run failed (see crawler.verdict).
 
 import os
 import sys
-from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
 from crawler.arguments import ArgumentError
+from crawler.exporters import local_path
 from crawler.state import ArticleState, StateError, state_path
 
 
@@ -62,12 +61,9 @@ class Command(ScrapyCrawlCommand):
 
 def unwritable_feed(uri):
     """Why a local feed's file cannot be created, or None (remote feeds are not checked)."""
-    if uri.startswith("file:"):
-        path = Path(unquote(urlsplit(uri).path))
-    elif "://" in uri:
+    path = local_path(uri)
+    if path is None:
         return None
-    else:
-        path = Path(uri)
     folder = path.absolute().parent
     while not folder.exists():
         folder = folder.parent

@@ -27,7 +27,6 @@ class FeedxItemPage:
 
     def _read_parts(self, selector):
         """Split the top-level nodes into date, image, lede and body."""
-        self.selector = selector
         for node in selector.xpath("/html/body/*"):
             tag = node.root.tag
             if self._body:

@@ -8,7 +8,6 @@ fails too.
 import re
 
 from lxml import etree
-from parsel.csstranslator import HTMLTranslator
 from parsel.selector import create_root_node
 from scrapy.selector import Selector
 from scrapy.utils.response import get_base_url
@@ -16,7 +15,7 @@ from scrapy.utils.response import get_base_url
 from crawler.extract import structured
 from crawler.extract.body import body_blocks
 from crawler.extract.image import largest_in_srcset, usable_image_url
-from crawler.extract.text import element_text
+from crawler.extract.text import compiled_css, element_text
 
 TITLE_SUFFIX = " - RFI - 法国国际广播电台"
 
@@ -26,23 +25,18 @@ TITLE_SUFFIX = " - RFI - 法国国际广播电台"
 #   dates:       .t-content__dates time, .m-pub-dates time, time[pubdate]  (published first, then modified)
 
 
-def _css(query):
-    """A CSS query compiled once to the XPath parsel runs for it (::text and ::attr() included)."""
-    return etree.XPath(HTMLTranslator().css_to_xpath(query), smart_strings=False)
-
-
 _STRING = etree.XPath("string()", smart_strings=False)
-_TITLE_H1 = _css("h1.t-content__title, article h1")
-_TITLE_TAG = _css("title::text")
-_AUTHOR_LINKS = _css(".m-from-author__name, .t-content__authors a")
-_TAG_LINKS = _css("ul.m-tags-list li a")
-_IMG = _css("img")
-_CAPTION_SPANS = _css("figcaption span")
-_CAPTION = _css(".m-figure__caption-text, .m-figure__legend")
-_CREDIT = _css(".m-figure__caption-credit, .m-figure__credit")
+_TITLE_H1 = compiled_css("h1.t-content__title, article h1")
+_TITLE_TAG = compiled_css("title::text")
+_AUTHOR_LINKS = compiled_css(".m-from-author__name, .t-content__authors a")
+_TAG_LINKS = compiled_css("ul.m-tags-list li a")
+_IMG = compiled_css("img")
+_CAPTION_SPANS = compiled_css("figcaption span")
+_CAPTION = compiled_css(".m-figure__caption-text, .m-figure__legend")
+_CREDIT = compiled_css(".m-figure__caption-credit, .m-figure__credit")
 
 _XML_SPACE = re.compile(r"[ \t\r\n]+")  # what normalize-space() collapses in a CSS class match
-_MARKED_CLASSES = ("t-content__chapo", "t-content__main-media", "t-content__body", "t-content__dates", "m-pub-dates")
+_MARKED_CLASSES = ("t-content__chapo", "t-content__main-media", "t-content__dates", "m-pub-dates")
 
 
 def page_selector(response):
@@ -57,7 +51,6 @@ class RfiArticlePage:
     source = "rfi"
 
     def __init__(self, selector, url):
-        self.selector = selector
         self.root = selector.root  # the lxml tree, for the compiled queries above
         self.url = url
         self._marked = None

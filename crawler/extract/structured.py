@@ -8,8 +8,8 @@ import json
 import logging
 
 from lxml import etree
-from parsel.csstranslator import HTMLTranslator
 
+from crawler.extract.text import compiled_css
 from crawler.urls import NotAnArticleURL, decoded_path
 
 logger = logging.getLogger(__name__)
@@ -52,8 +52,7 @@ def _described_paths(obj):
 
 # Compiled once: parsel would translate and evaluate the query anew, and wrap every result in a
 # Selector, on every page. `selector` is a parsel Selector or an lxml element.
-_JSONLD_BLOCKS = etree.XPath(HTMLTranslator().css_to_xpath('script[type="application/ld+json"]::text'),
-                             smart_strings=False)
+_JSONLD_BLOCKS = compiled_css('script[type="application/ld+json"]::text')
 _META_CONTENT = etree.XPath("//meta[@property=$name or @name=$name]/@content", smart_strings=False)
 
 

@@ -7,6 +7,7 @@ inserted: the text of nested inline tags is joined as it stands.
 import re
 
 from lxml import etree
+from parsel.csstranslator import HTMLTranslator
 from w3lib.html import replace_entities
 
 # \s in Python is Unicode-aware: it covers NBSP, ideographic space and friends.
@@ -56,6 +57,11 @@ def clean_text(value):
             break
         text = cleaned
     return normalize_space(text) or None
+
+
+def compiled_css(query):
+    """A CSS query compiled once to the XPath parsel runs for it (::text and ::attr() included)."""
+    return etree.XPath(HTMLTranslator().css_to_xpath(query), smart_strings=False)
 
 
 _DESCENDANT_TEXT = etree.XPath(".//text()", smart_strings=False)

@@ -9,16 +9,14 @@ Run it with `-s SPIDER_MODULES=crawler.spiders,bench.fetch_only` and `-s INCREME
 """
 
 from crawler.spiders.rfi_cn import RfiCnSpider
-from crawler.urls import article_id
 
 
 class FetchOnlySpider(RfiCnSpider):
     name = "fetch_only"
 
-    def count_discovered(self, url):
+    def count_discovered(self, key):
         # The same work as rfi_cn's, counted under another name: with nothing extracted, the
         # project's run verdict would otherwise call the run failed ("no article could be extracted").
-        key = article_id(url)
         if key not in self.discovered:
             self.discovered.add(key)
             self.stats.inc_value("bench/discovered")

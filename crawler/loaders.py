@@ -40,15 +40,17 @@ class ArticleLoader(ItemLoader):
     tags_out = unique
     published_in = MapCompose(to_utc_iso)
     modified_in = MapCompose(to_utc_iso)
-    image_in = MapCompose(clean_image)
+    # Cleaned already, by first_usable().
+    title_in = lede_in = image_in = Identity()
     id_in = url_in = crawled_at_in = fetched_at_in = Identity()
 
 
 def first_usable(candidates, clean):
-    """The first candidate that cleans to a value, uncleaned; the fallbacks after it are never computed."""
+    """The first candidate that cleans to a value, cleaned; the fallbacks after it are never computed."""
     for candidate in candidates:
-        if clean(candidate) not in (None, ""):
-            return [candidate]
+        cleaned = clean(candidate)
+        if cleaned not in (None, ""):
+            return [cleaned]
     return []
 
 

@@ -16,14 +16,14 @@ from spidermon.core.actions import Action
 
 logger = logging.getLogger(__name__)
 
-COVERAGE_FIELDS = ("title", "published", "paragraphs", "lede", "image")
 SAMPLES = 3
 
 
-def record_coverage(stats, article, where):
-    """Count which fields an extracted page has, keeping a few examples of pages without them."""
+def record_coverage(stats, article, where, fields):
+    """Count which of `fields` (RFI_FIELD_COVERAGE's) an extracted page has, keeping a few examples
+    of pages without them."""
     stats.inc_value("coverage/pages")
-    for field in COVERAGE_FIELDS:
+    for field in fields:
         if article.get(field):
             stats.inc_value(f"coverage/{field}")
         else:

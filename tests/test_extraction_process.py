@@ -40,7 +40,7 @@ def test_a_killed_child_process_loses_no_article(tmp_path):
     with Mirror() as mirror:
         build_site(mirror, SPECS)
         for spec in SPECS:
-            mirror.add_fault(spec.path, "slow:0.4", times=5)
+            mirror.add_fault(spec.path, "slow:1.0", times=5)  # one page a second: the kill comes mid-run
         process = start_crawl(output, {"RFI_BASE_URL": mirror.base_url, "STATE_DIR": str(tmp_path / "state"),
                                        "CONCURRENT_REQUESTS_PER_DOMAIN": "1"}, stderr=subprocess.PIPE)
         log = []
@@ -54,9 +54,11 @@ def test_a_killed_child_process_loses_no_article(tmp_path):
             assert time.monotonic() < deadline, "no article came out"
             time.sleep(0.05)
         os.kill(int(started.group(1)), signal.SIGKILL)
+        lines_at_kill = output.read_text(encoding="utf-8").count("\n")
         log += process.stderr.readlines()
         process.wait(timeout=120)
     stderr = "".join(log)
+    assert lines_at_kill < len(SPECS), "the run was over before the kill"
     assert process.returncode == 0, stderr[-2000:]
     items = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
     assert sorted(unquote(urlsplit(item["url"]).path) for item in items) == sorted(spec.path for spec in SPECS)

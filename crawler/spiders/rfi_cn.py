@@ -67,6 +67,7 @@ class RfiCnSpider(scrapy.Spider):
         spider.refresh = spider.run.refresh
         spider.discovered = set()
         spider.max_listing_size = crawler.settings.getint("DOWNLOAD_MAXSIZE")
+        spider.coverage_fields = tuple(crawler.settings.getdict("RFI_FIELD_COVERAGE"))
         return spider
 
     @classmethod
@@ -189,12 +190,12 @@ class RfiCnSpider(scrapy.Spider):
 
     def article_request(self, url, listed_lastmod=None, always_fetch=False):
         """An article page; the incremental middleware may drop it when the state holds it unchanged."""
-        self.count_discovered(url)
-        meta = {"article_id": article_id(url), "listed_lastmod": listed_lastmod, "always_fetch": always_fetch}
+        key = article_id(url)
+        self.count_discovered(key)
+        meta = {"article_id": key, "listed_lastmod": listed_lastmod, "always_fetch": always_fetch}
         return scrapy.Request(url, callback=self.parse_article, errback=self.article_failed, meta=meta)
 
-    def count_discovered(self, url):
-        key = article_id(url)
+    def count_discovered(self, key):
         if key not in self.discovered:
             self.discovered.add(key)
             self.stats.inc_value("articles/discovered")
@@ -245,7 +246,7 @@ class RfiCnSpider(scrapy.Spider):
     def feedx_article(self, html, link, title, source, where, fetched_at=None):
         result = article_from_feedx(html, link, title, source, self.edition, self.language, fetched_at)
         if isinstance(result, Article):
-            self.count_discovered(result["url"])
+            self.count_discovered(result["id"])
         return self.emit(result, where)
 
     def emit(self, result, where):
@@ -253,7 +254,7 @@ class RfiCnSpider(scrapy.Spider):
         extracted = result.article if isinstance(result, Skip) else result
         # Coverage tells a changed layout of live pages; saved files do not change, their bad ones are just skipped.
         if extracted is not None and self.run.source != "archive":
-            record_coverage(self.stats, extracted, where)
+            record_coverage(self.stats, extracted, where, self.coverage_fields)
         if isinstance(result, Skip):
             self.skip(where, result.reason, result.detail)
             return []

@@ -50,6 +50,13 @@ class RfiCnSpider(scrapy.Spider):
     edition = "cn"
     language = "zh-Hans"
 
+    custom_settings = {
+        # Default: 100. An article page gives one item and the pipelines are synchronous, so
+        # nothing gains from handling one response's output concurrently; Scrapy would still
+        # start 100 asyncio tasks for the output of every response.
+        "CONCURRENT_ITEMS": 1,
+    }
+
     def __init__(self, *args, since=None, until=None, sections=None, urls=None, source=None, archive=None,
                  refresh=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -31,6 +31,8 @@ def clean_image(image):
 
 
 class ArticleLoader(ItemLoader):
+    """The fields read from the page, cleaned; load_article adds the run's own."""
+
     default_item_class = Article
     default_input_processor = MapCompose(clean_text)
     default_output_processor = TakeFirst()
@@ -38,11 +40,8 @@ class ArticleLoader(ItemLoader):
     paragraphs_out = Identity()
     authors_out = unique
     tags_out = unique
-    published_in = MapCompose(to_utc_iso)
-    modified_in = MapCompose(to_utc_iso)
     # Cleaned already, by first_usable().
-    title_in = lede_in = image_in = Identity()
-    id_in = url_in = crawled_at_in = fetched_at_in = Identity()
+    title_in = lede_in = image_in = published_in = modified_in = Identity()
 
 
 def first_usable(candidates, clean):
@@ -54,33 +53,40 @@ def first_usable(candidates, clean):
     return []
 
 
+def naive_as_utc(candidates):
+    """Last resort when no candidate time carries an offset: rfi.fr writes its times in UTC."""
+    return next(filter(None, (to_utc_iso(value, naive_as_utc=True) for value in candidates)), None)
+
+
 def load_article(page, edition, language, fetched_at=None):
     """An Article from a page object; fields the page lacks are null or empty, never absent."""
     loader = ArticleLoader()
-    loader.add_value("id", article_id(page.url))
-    loader.add_value("url", page.url)
-    loader.add_value("edition", edition)
-    loader.add_value("language", language)
     loader.add_value("section", section_of(page.url))
     loader.add_value("title", first_usable(page.title(), clean_text))
     loader.add_value("lede", first_usable(page.lede(), clean_text))
     loader.add_value("paragraphs", page.paragraphs())
-    published, modified = list(page.published()), list(page.modified())
-    loader.add_value("published", published)
-    loader.add_value("modified", modified)
+    loader.add_value("published", first_usable(page.published(), to_utc_iso))
+    loader.add_value("modified", first_usable(page.modified(), to_utc_iso))
     loader.add_value("authors", list(page.authors()))
     loader.add_value("tags", list(page.tags()))
     loader.add_value("image", first_usable(page.image(), clean_image))
-    loader.add_value("source", page.source)
-    loader.add_value("fetched_at", fetched_at)
-    loader.add_value("crawled_at", utc_now_iso())
-    article = loader.load_item()
-    for field, candidates in (("published", published), ("modified", modified)):
-        if not article.get(field):
-            # Last resort when no value carries an offset: rfi.fr writes its times in UTC.
-            article[field] = next(filter(None, (to_utc_iso(value, naive_as_utc=True) for value in candidates)), None)
-    for field in ("lede", "modified", "image", "fetched_at", "title", "published", "section"):
-        article.setdefault(field, None)
-    for field in ("paragraphs", "authors", "tags"):
-        article.setdefault(field, [])
-    return article
+    loaded = loader.load_item()
+    # In the order of crawler.items.Article; `version` is the pipelines' to set.
+    return Article(
+        id=article_id(page.url),
+        url=page.url,
+        edition=edition,
+        language=language,
+        section=loaded.get("section"),
+        title=loaded.get("title"),
+        lede=loaded.get("lede"),
+        paragraphs=loaded.get("paragraphs", []),
+        published=loaded.get("published") or naive_as_utc(page.published()),
+        modified=loaded.get("modified") or naive_as_utc(page.modified()),
+        authors=loaded.get("authors", []),
+        tags=loaded.get("tags", []),
+        image=loaded.get("image"),
+        source=page.source,
+        fetched_at=fetched_at,
+        crawled_at=utc_now_iso(),
+    )

@@ -8,7 +8,6 @@ names, link targets, label texts).
 
 import re
 
-from crawler.extract.text import normalize_space
 
 # Elements whose text is one block of the article.
 BLOCK_TAGS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "dt", "dd", "td", "th",
@@ -29,21 +28,19 @@ SKIPPED_TAGS = frozenset(
     }
 )
 
-# RFI's class names of blocks that sit inside or around the body.
-BOILERPLATE_CLASSES = re.compile(
-    r"(?:^|\s)(?:"
-    r"m-interstitial\S*|m-block-ad\S*|o-layout-list__item--with-ad|"  # ad slots
-    r"o-self-promo\S*|"  # newsletter and app promotion
-    r"m-em-flash\S*|a-read-more\S*|"  # read-also boxes (a quote's text stays; its svg icon goes)
-    r"m-share-bar\S*|t-content__shares\S*|"  # share bar
-    r"o-aside-content\S*|m-item-list-article\S*|"  # related articles
-    r"m-tags-list\S*|m-from-author\S*|t-content__authors\S*|"  # tag and author boxes
-    r"a-media-legend\S*|m-figure\S*|m-feed-sub\S*"  # media captions, audio buttons
-    r")(?:\s|$)"
+# RFI's classes of blocks that sit inside or around the body: a class token that starts with one of these.
+BOILERPLATE_CLASS_PREFIXES = (
+    "m-interstitial", "m-block-ad", "o-layout-list__item--with-ad",  # ad slots
+    "o-self-promo",  # newsletter and app promotion
+    "m-em-flash", "a-read-more",  # read-also boxes (a quote's text stays; its svg icon goes)
+    "m-share-bar", "t-content__shares",  # share bar
+    "o-aside-content", "m-item-list-article",  # related articles
+    "m-tags-list", "m-from-author", "t-content__authors",  # tag and author boxes
+    "a-media-legend", "m-figure", "m-feed-sub",  # media captions, audio buttons
 )
 
 # Attributes that mark the same blocks once feedx has stripped the classes.
-BOILERPLATE_ATTRIBUTES = (
+BOILERPLATE_ATTRIBUTES = frozenset({
     "data-selfpromo-newsletter",
     "data-selfpromo-app",
     "data-readmore-target",
@@ -54,7 +51,7 @@ BOILERPLATE_ATTRIBUTES = (
     "data-article-item-link",
     "data-org-type",
     "data-media-video-id",
-)
+})
 
 # Labels that open a block of boilerplate in feedx items: the share bar
 # ("分享 :"), the author box ("作者：") and feedx's own footer.
@@ -78,10 +75,10 @@ def is_boilerplate(element):
         return True
     if not tag.isalnum() and MANGLED_AD_TAG.search(tag):
         return True
-    # element.get(), not element.attrib: broken markup can carry attribute names lxml refuses to list.
-    if any(element.get(name) is not None for name in BOILERPLATE_ATTRIBUTES):
+    names = element.keys()  # most blocks carry no attribute at all
+    if names and not BOILERPLATE_ATTRIBUTES.isdisjoint(names):
         return True
-    if BOILERPLATE_CLASSES.search(element.get("class") or ""):
+    if "class" in names and _has_boilerplate_class(element.get("class")):
         return True
     if tag == "a":
         # A link wrapping a figure is a card for another article.
@@ -90,6 +87,10 @@ def is_boilerplate(element):
         # Share bars, author boxes and feedx's footer hold links and labels, never paragraphs.
         return _opens_with_label(element) or _is_share_links(element)
     return False
+
+
+def _has_boilerplate_class(classes):
+    return any(token.startswith(BOILERPLATE_CLASS_PREFIXES) for token in classes.split())
 
 
 def _opens_with_label(div):
@@ -106,7 +107,7 @@ def _is_share_links(div):
 
 
 def body_blocks(roots):
-    """Text blocks of the body in reading order.
+    """Text blocks of the body in reading order, whitespace as in the markup (the loader cleans them).
 
     `roots` are the lxml elements that make up the body: one container on an
     rfi.fr page, the top-level nodes after the lede in a feedx item.
@@ -141,8 +142,8 @@ def _collect(element, blocks):
 
 
 def _add_block(blocks, pieces):
-    text = normalize_space("".join(pieces))
-    if text:
+    text = "".join(pieces)
+    if text and not text.isspace():  # most runs between blocks are only whitespace
         blocks.append(text)
 
 

@@ -5,12 +5,12 @@ first usable one, so a changed class empties a field only when every fallback
 fails too.
 """
 
+import codecs
 import re
 
 from lxml import etree
 from parsel.selector import create_root_node
 from scrapy.selector import Selector
-from scrapy.utils.response import get_base_url
 
 from crawler.extract import structured
 from crawler.extract.body import body_blocks
@@ -40,10 +40,16 @@ _MARKED_CLASSES = ("t-content__chapo", "t-content__main-media", "t-content__date
 
 
 def page_selector(response):
-    """The page's Selector, parsed exactly as `response.selector` is (same text, same libxml2 parser and
-    options) but into plain lxml elements: lxml.html's element classes make every element the code
-    touches call back into Python, which costs more than the walk itself."""
-    root = create_root_node(response.text, etree.HTMLParser, base_url=get_base_url(response))
+    """The page's Selector, parsed as `response.selector` is (the same libxml2 parser and options, the
+    same encoding) but into plain lxml elements: lxml.html's element classes make every element the
+    code touches call back into Python, which costs more than the walk itself.
+
+    A UTF-8 page goes to the parser as the bytes it came as, not decoded and encoded again; the
+    tree's URL is the page's (nothing here resolves links against a <base>)."""
+    if codecs.lookup(response.encoding).name == "utf-8":
+        root = create_root_node("", etree.HTMLParser, base_url=response.url, body=response.body)
+    else:
+        root = create_root_node(response.text, etree.HTMLParser, base_url=response.url)
     return Selector(root=root, type="html")
 
 

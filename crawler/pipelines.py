@@ -5,6 +5,7 @@ import logging
 import fastjsonschema
 from scrapy.exceptions import DropItem
 from spidermon.contrib.scrapy.pipelines import ItemValidationPipeline
+from spidermon.contrib.scrapy.stats import NAMES
 from spidermon.contrib.validation.jsonschema.tools import get_schema_from
 
 from crawler.incremental import IncrementalState, content_hash
@@ -55,6 +56,12 @@ class ValidateArticles(ItemValidationPipeline):
     monitors read are unchanged.
     """
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The names of spidermon's counters, worked out once: spidermon slugifies them for every item.
+        self._items_stat = self.stats._get_stats_name(NAMES.ITEMS)
+        self._fields_stat = self.stats._get_stats_name(NAMES.FIELDS)
+
     @classmethod
     def _load_jsonschema_validator(cls, schema):
         return _CompiledFirst(super()._load_jsonschema_validator(schema),
@@ -65,8 +72,8 @@ class ValidateArticles(ItemValidationPipeline):
         # Article values are JSON types already: a shallow dict is what spidermon's asdict() builds.
         data = dict(item)
         if validators and all(validator.accepts(data) for validator in validators):
-            self.stats.add_item()
-            self.stats.add_fields(len(data))
+            self.stats.stats.inc_value(self._items_stat)
+            self.stats.stats.inc_value(self._fields_stat, count=len(data))
             return item
         return super().process_item(item, spider)
 

@@ -33,7 +33,21 @@ def _split(url):
 @functools.lru_cache(maxsize=4096)  # asked for several times in a row per URL (id, section, date)
 def decoded_path(url):
     """The URL's path, percent-decoded and NFC-normalised: one spelling per article."""
-    return unicodedata.normalize("NFC", unquote(_split(url).path))
+    return unicodedata.normalize("NFC", _unquote(_split(url).path))
+
+
+_ESCAPE_RUN = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
+
+
+def _unquote(text):
+    """urllib's unquote(), a third of its time for RFI's paths (a hundred escapes each): each run
+    of escapes decoded at once. Bytes that are not UTF-8 go to unquote() itself, which replaces them."""
+    if "%" not in text:
+        return text
+    try:
+        return _ESCAPE_RUN.sub(lambda run: bytes.fromhex(run.group().replace("%", "")).decode("utf-8"), text)
+    except UnicodeDecodeError:
+        return unquote(text)
 
 
 def article_path_match(path, edition):
@@ -118,7 +132,7 @@ def _normalised_article_url(origin, path, edition, original):
     """origin + path as a percent-encoded, canonical article URL, or NotAnArticleURL."""
     path = path.rstrip("/")
     if article_path_match(path, edition):
-        url = canonicalize_url(safe_url_string(origin + path))
+        url = canonicalize_url(origin + path)  # it percent-encodes what safe_url_string() would, and more
         # Normalising can change a path ("\\" becomes "/"): the result is checked too.
         if article_path_match(decoded_path(url), edition):
             return url

@@ -92,6 +92,15 @@ class ArticleURLs:
         return safe_url_string(self.base_url + path)
 
 
+# Characters that safe_url_string() and canonicalize_url() both leave as they are.
+_ENCODED_URL = re.compile(r"(?:[A-Za-z0-9:/._~!$&'()*+,;=@-]|%[0-9A-F]{2})+")
+
+
+def needs_no_encoding(url):
+    """True when Scrapy would request and deduplicate the URL exactly as it is written."""
+    return _ENCODED_URL.fullmatch(url) is not None
+
+
 def article_id(url):
     """Stable id from the edition and the article's path only, never the host.
 

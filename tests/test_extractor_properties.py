@@ -97,3 +97,24 @@ def test_any_saved_file_reads_or_is_refused_with_a_reason(data):
         assert error.reason in {"not_utf8", "bad_header"}
         return
     check(article_from_feedx(saved.html, saved.link, saved.title, "archive", "cn", "zh-Hans"))
+
+
+URL_PIECES = st.sampled_from(list("abcXYZ019-_.~!$&'()*+,;=:@%?#[]{}|\\^` \"<>中文é\u3000") +
+                             ["%2F", "%3F", "%25", "%E4%B8%AD", "%e4%b8%ad", "%20", "/", "%ZZ"])
+
+
+@COMMON
+@given(tail=st.lists(URL_PIECES, min_size=1, max_size=12).map("".join))
+def test_an_article_url_said_to_need_no_encoding_is_what_scrapy_would_send(tail):
+    """Article requests of such URLs skip Scrapy's own encoding and canonicalization (verbatim_url)."""
+    from w3lib.url import canonicalize_url, safe_url_string
+
+    from crawler.urls import ArticleURLs, NotAnArticleURL, needs_no_encoding
+
+    try:
+        url = ArticleURLs("https://www.rfi.fr", "cn").canonical("https://www.rfi.fr/cn/中国/20240101-" + tail)
+    except NotAnArticleURL:
+        return
+    if needs_no_encoding(url):
+        assert safe_url_string(url) == url
+        assert canonicalize_url(url) == url

@@ -22,7 +22,7 @@ from crawler.articles import Skip, article_from_feedx, article_from_response
 from crawler.extraction_process import ExtractionProcess
 from crawler.items import Article
 from crawler.monitors import record_coverage
-from crawler.urls import ArticleURLs, article_date, article_id
+from crawler.urls import ArticleURLs, article_date, article_id, needs_no_encoding
 
 logger = logging.getLogger(__name__)
 
@@ -196,10 +196,15 @@ class RfiCnSpider(scrapy.Spider):
     # -- article pages --------------------------------------------------------------
 
     def article_request(self, url, listed_lastmod=None, always_fetch=False):
-        """An article page; the incremental middleware may drop it when the state holds it unchanged."""
+        """An article page; the incremental middleware may drop it when the state holds it unchanged.
+
+        `url` is canonical (ArticleURLs.canonical); when Scrapy's own encoding and canonicalization
+        would leave it as it is, the request says so (verbatim_url) and skips both.
+        """
         key = article_id(url)
         self.count_discovered(key)
-        meta = {"article_id": key, "listed_lastmod": listed_lastmod, "always_fetch": always_fetch}
+        meta = {"article_id": key, "listed_lastmod": listed_lastmod, "always_fetch": always_fetch,
+                "verbatim_url": needs_no_encoding(url)}
         return scrapy.Request(url, callback=self.parse_article, errback=self.article_failed, meta=meta)
 
     def count_discovered(self, key):

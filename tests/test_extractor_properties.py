@@ -118,3 +118,25 @@ def test_an_article_url_said_to_need_no_encoding_is_what_scrapy_would_send(tail)
     if needs_no_encoding(url):
         assert safe_url_string(url) == url
         assert canonicalize_url(url) == url
+
+
+SLUG_CHARACTERS = st.sampled_from(list("abXY09-_中文éßΣ٣²ǅﬁ.") + ["\u0301", "\uff11", "\u2160", "\U0002000B"])
+
+
+@COMMON
+@given(origin=st.sampled_from(["https://www.rfi.fr", "HTTP://WWW.RFI.FR", "https://www.rfi.fr:443", "http://127.0.0.1:8000"]),
+       segments=st.lists(st.lists(SLUG_CHARACTERS, min_size=1, max_size=8).map("".join), min_size=1, max_size=3))
+def test_an_article_url_is_what_canonicalize_url_makes_of_it(origin, segments):
+    """Plain paths take a shorter way to their canonical URL than canonicalize_url(); the same URL."""
+    import unicodedata
+
+    from w3lib.url import canonicalize_url
+
+    from crawler.urls import ArticleURLs, NotAnArticleURL
+
+    path = unicodedata.normalize("NFC", "/cn/中国/20240101-" + "/".join(segments))
+    try:
+        url = ArticleURLs(origin, "cn").canonical(origin + path)
+    except NotAnArticleURL:
+        return
+    assert url == canonicalize_url(origin + path)

@@ -16,25 +16,28 @@ def test_bench_smoke_run(tmp_path):
     results = bench_run.main(["--n", str(N), "--skip-large", "--repeat", "1", "--no-profile",
                               "--extraction-pages", "20", "--state-rows", "200", "2000",
                               "--work", str(tmp_path / "work"), "--output", str(report)])
-    a, b, c = (results["crawls"][key] for key in "abc")
+    a0, a, b, c = (results["crawls"][key] for key in ("a0", "a", "b", "c"))
+    assert a0["exit_code"] == 0, a0["stderr_tail"]
     assert a["exit_code"] == 0, a["stderr_tail"]
     assert b["exit_code"] == 0, b["stderr_tail"]
     assert c["exit_code"] == 0, c["stderr_tail"]
-    # (a) fetches every page and writes nothing; (b) fetches and emits every article exactly once;
+    # (a0) and (a) fetch every page and write nothing; (b) fetches and emits every article exactly once;
     # (c) finds nothing new and fetches no article page.
+    assert (a0["article_pages"], a0["items"]) == (N, 0)
     assert (a["article_pages"], a["items"]) == (N, 0)
     assert (b["article_pages"], b["items"]) == (N, N)
     assert (c["article_pages"], c["items"]) == (0, 0)
-    for crawl in (a, b, c):
+    for crawl in (a0, a, b, c):
         assert crawl["pages_per_s"] >= 0 and crawl["cpu_s"] > 0 and crawl["peak_rss_mb"] > 0
 
     text = report.read_text(encoding="utf-8")
     for heading in ("## Machine", "## Command", "## Targets", "## Crawls", "## Extraction alone", "## State"):
         assert heading in text
-    for row in ("(a) fetch-only", "(b) rfi_cn, full", "(c) rfi_cn, nothing new", "b/a pages per second",
+    for row in ("(a0) plain fetch-only", "(a) fetch-only", "(b) rfi_cn, full", "(c) rfi_cn, nothing new",
+                "b/a0 pages per second", "b/a pages per second",
                 "extraction speed-up", "peak RSS of (b)", "c/b wall time", "state look-up"):
         assert row in text, row
-    assert len(results["verdicts"]) == 5
+    assert len(results["verdicts"]) == 6
     extraction = results["extraction"]
     assert extraction["pages"] == 20 and extraction["project_ms"] > 0
     if importlib.util.find_spec("trafilatura") is None:

@@ -57,6 +57,10 @@ def article_path_match(path, edition):
     return None
 
 
+# An http(s) URL with a host: urljoin() would only split and re-join it, the same path in the end.
+_ABSOLUTE_HTTP_URL = re.compile(r"https?://[^/?#]")
+
+
 class ArticleURLs:
     """Which links are articles of one edition on one site, and their canonical form."""
 
@@ -71,10 +75,12 @@ class ArticleURLs:
 
     def canonical(self, url, base=None):
         """The article URL on the configured site, or NotAnArticleURL saying why."""
-        try:
-            absolute = urljoin(base or self.base_url + "/", url.strip())
-        except ValueError:
-            raise NotAnArticleURL(f"not a URL: {url}") from None
+        absolute = url.strip()
+        if not _ABSOLUTE_HTTP_URL.match(absolute):  # a relative link: resolved against the listing
+            try:
+                absolute = urljoin(base or self.base_url + "/", absolute)
+            except ValueError:
+                raise NotAnArticleURL(f"not a URL: {url}") from None
         scheme = _split(absolute).scheme
         if scheme not in ("http", "https"):
             raise NotAnArticleURL(f"not an http(s) URL: {url}")

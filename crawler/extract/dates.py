@@ -12,6 +12,8 @@ PARIS = tz.gettz("Europe/Paris")
 FEEDX_DISPLAY_TIME = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 # An ISO value that carries a time of day, not a bare date.
 HAS_TIME = re.compile(r"\d[T ]\d{1,2}:\d{2}")
+# Day, time to the minute or finer, and an offset or Z: what both parsers read alike.
+USUAL_ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:\d{2})?")
 
 
 def to_utc_iso(value, naive_as_utc=False, day_only=False):
@@ -27,18 +29,28 @@ def to_utc_iso(value, naive_as_utc=False, day_only=False):
             if not day_only:
                 return None
             naive_as_utc = True
-        try:
-            moment = dateutil_parser.isoparse(text)
-        except (ValueError, OverflowError):
-            try:
-                moment = dateutil_parser.parse(text)
-            except (ValueError, OverflowError):
-                return None
+        moment = _parse_time(text)
+        if moment is None:
+            return None
     if moment.tzinfo is None or moment.utcoffset() is None:
         if not naive_as_utc:
             return None
         moment = moment.replace(tzinfo=timezone.utc)
     return moment.astimezone(timezone.utc).isoformat()
+
+
+def _parse_time(text):
+    """The datetime a text gives, or None: dateutil's ISO parser, then its general one. The usual
+    form (2024-03-13T10:00:00+00:00) goes to the standard library's parser, at a tenth of the cost."""
+    parsers = (dateutil_parser.isoparse, dateutil_parser.parse)
+    if USUAL_ISO_TIME.fullmatch(text):
+        parsers = (datetime.fromisoformat, *parsers)
+    for parse in parsers:
+        try:
+            return parse(text)
+        except (ValueError, OverflowError):
+            continue
+    return None
 
 
 def listing_date(value):

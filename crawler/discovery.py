@@ -78,10 +78,15 @@ def _feed_items(body):
             yield link.strip(), max(filter(None, dates), default=None), item
 
 
+def _localname(element):
+    """The tag without its namespace; None for comments and processing instructions."""
+    return element.tag.rpartition("}")[2] if isinstance(element.tag, str) else None
+
+
 def child_text(item, name):
     """Text of the item's first child element called `name`, whatever its namespace."""
     for child in item:
-        if isinstance(child.tag, str) and etree.QName(child).localname == name:
+        if _localname(child) == name:
             return "".join(child.itertext()).strip() or None
     return None
 
@@ -89,7 +94,7 @@ def child_text(item, name):
 def _atom_link(item):
     """Atom's <link href>: the alternate one, not an enclosure or the self link."""
     for child in item:
-        if (isinstance(child.tag, str) and etree.QName(child).localname == "link" and child.get("href")
+        if (_localname(child) == "link" and child.get("href")
                 and child.get("rel", "alternate") == "alternate"):
             return child.get("href")
     return None

@@ -22,10 +22,11 @@ SAMPLES = 3
 def record_coverage(stats, article, where, fields):
     """Count which of `fields` (RFI_FIELD_COVERAGE's) an extracted page has, keeping a few examples
     of pages without them."""
-    stats.inc_value("coverage/pages")
+    inc_value = stats.inc_value  # looked up once: Scrapy's stats collector wraps every attribute access
+    inc_value("coverage/pages")
     for field in fields:
         if article.get(field):
-            stats.inc_value(f"coverage/{field}")
+            inc_value(f"coverage/{field}")
         else:
             samples = stats.get_value(f"coverage/missing/{field}") or []
             if len(samples) < SAMPLES:

@@ -114,7 +114,7 @@ class ExtractionProcess:
         try:
             self.process = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "crawler.extraction_process",
-                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, env=_child_environment(),
             )
         except OSError as error:
             self._fail(f"cannot start: {error}")
@@ -163,6 +163,13 @@ class ExtractionProcess:
             await self.process.wait()
         if self._reader is not None:
             await self._reader
+
+
+def _child_environment():
+    """This process's environment, with its import path: the `crawler` package may be importable
+    only from where this process found it (scrapyd's egg, a project folder above the current one)."""
+    path = os.pathsep.join(entry for entry in sys.path if entry)
+    return {**os.environ, "PYTHONPATH": path}
 
 
 def _enlarge_pipe(writer):

@@ -90,6 +90,12 @@ def test_text_that_only_looks_like_markup_is_kept():
     assert article["paragraphs"] == ["不等式 a<b 且 c>d 成立，《报告》与<系列报道>。"]
 
 
+def test_an_invisible_character_does_not_hide_an_entity_or_a_tag():
+    body = "<div class='t-content__body'><p>甲&amp;am\u200bp;乙<\u200bb>丙</p></div>"
+    article = extract(article=page().replace(BODY, body))
+    assert article["paragraphs"] == ["甲&乙丙"]
+
+
 def test_bare_text_lists_and_tables_in_the_body_are_blocks():
     body = ("<div class='t-content__body'>开头没有段落标签的文字，<a href='/cn/x'>带链接</a>。<br>"
             "<ul><li>第一项<ul><li>子项</li></ul></li></ul><table><tr><td>表格单元</td></tr></table>"

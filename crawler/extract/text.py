@@ -46,6 +46,8 @@ def clean_text(value):
     text = str(value)
     if "&" not in text and "<" not in text:  # nothing to decode or strip: the loop below would not change it
         return normalize_space(text) or None
+    # Invisible characters go first: one inside an entity or a tag ("&am\u200bp;") would hide it.
+    text = _ZERO_WIDTH.sub("", text)
     # Feeds and JSON-LD are sometimes escaped twice ("&amp;quot;"), and removing a tag can
     # join an entity ("&<b>amp;"): decode and strip until nothing changes. Each round that
     # changes something shortens the text, so this ends.

@@ -96,7 +96,7 @@ class MirrorServer:
 # ------------------------------------------------------------------ crawls
 
 def crawl_settings(args, base_url: str) -> dict:
-    """The settings every crawl of the benchmark runs with, (a), (b) and (c) alike."""
+    """The settings of every crawl of the benchmark; (a0), outside the project, drops the project's own two."""
     return {
         "RFI_BASE_URL": base_url,
         "AUTOTHROTTLE_ENABLED": "0",
@@ -531,7 +531,7 @@ def parse_args(argv=None):
                         help="how both spiders find the articles: the monthly sitemaps (a backfill over the whole "
                              "mirror, default) or /cn/rss listing every article (the spider's default run)")
     parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--repeat", type=int, default=3, help="rounds of (a) and (b) (default 3)")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds of (a0), (a) and (b) (default 3)")
     parser.add_argument("--extraction-pages", type=int, default=300)
     parser.add_argument("--state-rows", type=int, nargs=2, default=(10_000, 1_000_000), metavar=("SMALL", "LARGE"))
     parser.add_argument("--no-profile", dest="profile", action="store_false", help="no cProfile run of (b)")

@@ -68,8 +68,8 @@ def _feed_items(body):
     if root is None:
         raise UnreadableListing("not a feed: no XML root")
     items = root.xpath("//*[local-name()='item' or local-name()='entry']")
-    if not items and etree.QName(root).localname not in ("rss", "feed", "RDF"):
-        raise UnreadableListing(f"not a feed: root element <{etree.QName(root).localname}>")
+    if not items and _localname(root) not in ("rss", "feed", "RDF"):
+        raise UnreadableListing(f"not a feed: root element <{_localname(root)}>")
     for item in items:
         link = child_text(item, "link") or _atom_link(item) or child_text(item, "guid")
         # The newest date an item gives: modified when it says so, else published.

@@ -1,7 +1,7 @@
 """Filling an Article from a page object, the same way for every source.
 
 A page object (rfi.fr page, feedx item) yields candidate values per field in
-order of trust; the processors below clean them and keep the first usable one.
+order of trust; first_usable() and the processors below clean them and keep the first usable one.
 """
 
 from itemloaders.processors import Identity, MapCompose, TakeFirst

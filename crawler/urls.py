@@ -57,8 +57,9 @@ def article_path_match(path, edition):
     return None
 
 
-# An http(s) URL with a host: urljoin() would only split and re-join it, the same path in the end.
-_ABSOLUTE_HTTP_URL = re.compile(r"https?://[^/?#]")
+# An http(s) URL with a host and no ";": urljoin() would only split and re-join it, the same path in
+# the end (it drops an empty ";params", hence the exception).
+_ABSOLUTE_HTTP_URL = re.compile(r"https?://[^/?#][^;]*")
 
 
 class ArticleURLs:
@@ -76,7 +77,7 @@ class ArticleURLs:
     def canonical(self, url, base=None):
         """The article URL on the configured site, or NotAnArticleURL saying why."""
         absolute = url.strip()
-        if not _ABSOLUTE_HTTP_URL.match(absolute):  # a relative link: resolved against the listing
+        if not _ABSOLUTE_HTTP_URL.fullmatch(absolute):  # a relative link: resolved against the listing
             try:
                 absolute = urljoin(base or self.base_url + "/", absolute)
             except ValueError:
@@ -103,7 +104,8 @@ _ENCODED_URL = re.compile(r"(?:[A-Za-z0-9:/._~!$&'()*+,;=@-]|%[0-9A-F]{2})+")
 
 
 def needs_no_encoding(url):
-    """True when Scrapy would request and deduplicate the URL exactly as it is written."""
+    """True when Scrapy would request and deduplicate this output of ArticleURLs.canonical() exactly
+    as it is written (not a claim about URLs in general)."""
     return _ENCODED_URL.fullmatch(url) is not None
 
 

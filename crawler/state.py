@@ -15,11 +15,14 @@ is not, and that version is emitted again.
 
 import fcntl
 import json
+import logging
 import os
 import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import NamedTuple
+
+logger = logging.getLogger(__name__)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -205,17 +208,20 @@ def _complete_lines(path):
     """The records of an output file's complete lines (a line cut by a kill is not in the dataset)."""
     try:
         with open(path, "rb") as output:
-            for line in output:
+            for number, line in enumerate(output, start=1):
                 if not line.endswith(b"\n"):
                     break
                 try:
                     record = json.loads(line)
-                except ValueError:
+                except ValueError as error:
+                    logger.warning("Settling an interrupted run: line %d of %s is not JSON (%s); skipped",
+                                   number, path, error)
                     continue
                 if isinstance(record, dict) and "id" in record and "url" in record:
                     yield record
     except FileNotFoundError:
-        return
+        logger.warning("Settling an interrupted run: its output %s is gone; what it wrote will be emitted again",
+                       path)
 
 
 def state_path(settings, spider_name):

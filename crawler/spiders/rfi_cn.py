@@ -199,7 +199,8 @@ class RfiCnSpider(scrapy.Spider):
         """An article page; the incremental middleware may drop it when the state holds it unchanged.
 
         `url` is canonical (ArticleURLs.canonical); when Scrapy's own encoding and canonicalization
-        would leave it as it is, the request says so (verbatim_url) and skips both.
+        would leave it as it is, the request says so (verbatim_url) and skips both. A redirect keeps the
+        flag: its target, made safe by Scrapy's redirect middleware, is then deduplicated as written.
         """
         key = article_id(url)
         self.count_discovered(key)

@@ -1,7 +1,9 @@
 """Filling an Article from a page object, the same way for every source.
 
 A page object (rfi.fr page, feedx item) yields candidate values per field in
-order of trust; first_usable() and the processors below clean them and keep the first usable one.
+order of trust, as plain text it has cleaned for its kind (see crawler.extract.text).
+first_usable() and the processors below only normalise whitespace, which body blocks
+still need, and keep the first usable value: cleaning text twice would decode it twice.
 """
 
 from itemloaders.processors import Identity, MapCompose, TakeFirst
@@ -9,7 +11,7 @@ from scrapy.loader import ItemLoader
 
 from crawler.extract.dates import to_utc_iso, utc_now_iso
 from crawler.extract.image import usable_image_url
-from crawler.extract.text import clean_text
+from crawler.extract.text import non_empty_text
 from crawler.items import Article
 from crawler.urls import article_id, section_of
 
@@ -25,8 +27,8 @@ def clean_image(image):
         return None
     return {
         "url": url,
-        "caption": clean_text(image.get("caption")),
-        "credit": clean_text(image.get("credit")),
+        "caption": non_empty_text(image.get("caption")),
+        "credit": non_empty_text(image.get("credit")),
     }
 
 
@@ -34,7 +36,7 @@ class ArticleLoader(ItemLoader):
     """The fields read from the page, cleaned; load_article adds the run's own."""
 
     default_item_class = Article
-    default_input_processor = MapCompose(clean_text)
+    default_input_processor = MapCompose(non_empty_text)
     default_output_processor = TakeFirst()
 
     paragraphs_out = Identity()
@@ -62,8 +64,8 @@ def load_article(page, edition, language, fetched_at=None):
     """An Article from a page object; fields the page lacks are null or empty, never absent."""
     loader = ArticleLoader()
     loader.add_value("section", section_of(page.url))
-    loader.add_value("title", first_usable(page.title(), clean_text))
-    loader.add_value("lede", first_usable(page.lede(), clean_text))
+    loader.add_value("title", first_usable(page.title(), non_empty_text))
+    loader.add_value("lede", first_usable(page.lede(), non_empty_text))
     loader.add_value("paragraphs", page.paragraphs())
     loader.add_value("published", first_usable(page.published(), to_utc_iso))
     loader.add_value("modified", first_usable(page.modified(), to_utc_iso))

@@ -3,7 +3,8 @@
     <div>DD/MM/YYYY - HH:MM</div><img src=…><p><strong>LEDE</strong></p><div>BODY…</div>[share][footer]
 
 The title and link come from the RSS item or the saved file's header, not from
-the HTML. The body goes through the same block extraction as an rfi.fr page.
+the HTML; the title is HTML source there (a saved file's is HTML-escaped). The
+body goes through the same block extraction as an rfi.fr page.
 """
 
 from parsel import Selector
@@ -11,7 +12,7 @@ from parsel import Selector
 from crawler.extract.body import body_blocks
 from crawler.extract.dates import paris_display_time_to_utc
 from crawler.extract.image import usable_image_url
-from crawler.extract.text import element_text
+from crawler.extract.text import element_text, normalize_space, text_from_html
 
 
 class FeedxItemPage:
@@ -31,8 +32,8 @@ class FeedxItemPage:
             tag = node.root.tag
             if self._body:
                 self._body.append(node)
-            elif self._date is None and tag == "div" and paris_display_time_to_utc(node.xpath("string()").get()):
-                self._date = node.xpath("string()").get()
+            elif self._date is None and tag == "div" and paris_display_time_to_utc(date := element_text(node)):
+                self._date = date
             elif self._image is None and tag == "img":
                 self._image = node.xpath("@src").get()
             elif self._lede is None and tag == "p" and node.xpath("./strong"):
@@ -41,7 +42,7 @@ class FeedxItemPage:
                 self._body.append(node)
 
     def title(self):
-        yield self._title
+        yield text_from_html(self._title)
 
     def lede(self):
         if self._lede is not None:
@@ -61,7 +62,7 @@ class FeedxItemPage:
         names = []
         for node in self._body:
             for box in node.xpath("descendant-or-self::div[span[starts-with(normalize-space(), '作者')]]"):
-                names += [a.xpath("@title").get() or a.xpath("string()").get() for a in box.xpath("a")]
+                names += [normalize_space(a.xpath("@title").get()) or element_text(a) for a in box.xpath("a")]
         return names
 
     def tags(self):

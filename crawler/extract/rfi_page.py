@@ -2,7 +2,9 @@
 
 Each method returns candidate values in order of trust; the loader keeps the
 first usable one, so a changed class empties a field only when every fallback
-fails too.
+fails too. Text comes out plain, cleaned once for its kind (see crawler.extract.text):
+visible text of elements and attribute values as they were parsed, JSON-LD strings
+as HTML source.
 """
 
 import codecs
@@ -15,7 +17,7 @@ from scrapy.selector import Selector
 from crawler.extract import structured
 from crawler.extract.body import body_blocks
 from crawler.extract.image import largest_in_srcset, usable_image_url
-from crawler.extract.text import compiled_css, element_text
+from crawler.extract.text import compiled_css, element_text, normalize_space
 
 TITLE_SUFFIX = " - RFI - 法国国际广播电台"
 
@@ -25,7 +27,6 @@ TITLE_SUFFIX = " - RFI - 法国国际广播电台"
 #   dates:       .t-content__dates time, .m-pub-dates time, time[pubdate]  (published first, then modified)
 
 
-_STRING = etree.XPath("string()", smart_strings=False)
 _TITLE_H1 = compiled_css("h1.t-content__title, article h1")
 _TITLE_TAG = compiled_css("title::text")
 _AUTHOR_LINKS = compiled_css(".m-from-author__name, .t-content__authors a")
@@ -108,10 +109,10 @@ class RfiArticlePage:
         return ", ".join(kinds) or None
 
     def title(self):
-        yield from structured.values(self.jsonld, "headline")
-        yield from (_STRING(h1) for h1 in _TITLE_H1(self.root))
+        yield from structured.texts(self.jsonld, "headline")
+        yield from map(element_text, _TITLE_H1(self.root))
         for title in structured.meta(self.root, "og:title") + _TITLE_TAG(self.root):
-            yield title.removesuffix(TITLE_SUFFIX)
+            yield normalize_space(title).removesuffix(TITLE_SUFFIX)
 
     def lede(self):
         for chapo in self._elements()["t-content__chapo"]:
@@ -134,16 +135,16 @@ class RfiArticlePage:
         from_jsonld = list(structured.names(structured.values(self.jsonld, "author")))
         if from_jsonld:
             return from_jsonld
-        return [link.get("title") or _STRING(link) for link in _AUTHOR_LINKS(self.root)]
+        return [normalize_space(link.get("title")) or element_text(link) for link in _AUTHOR_LINKS(self.root)]
 
     def tags(self):
         from_jsonld = list(structured.keywords(structured.values(self.jsonld, "keywords")))
         if from_jsonld:
             return from_jsonld
         return (
-            structured.meta(self.root, "article:tag")
-            or [_STRING(link) for link in _TAG_LINKS(self.root)]
-            or [k for value in structured.meta(self.root, "keywords") for k in value.split(",")]
+            [normalize_space(tag) for tag in structured.meta(self.root, "article:tag")]
+            or [element_text(link) for link in _TAG_LINKS(self.root)]
+            or [normalize_space(k) for value in structured.meta(self.root, "keywords") for k in value.split(",")]
         )
 
     def image(self):

@@ -1,7 +1,9 @@
 """Structured data of a page: JSON-LD blocks and meta tags.
 
 RFI pages carry several JSON-LD blocks; they are parsed one by one, since the
-blocks read as one text are not valid JSON.
+blocks read as one text are not valid JSON. Their strings sit raw inside a
+<script>, as HTML source: the text functions below clean them as such. Meta
+contents are attribute values, DOM text.
 """
 
 import json
@@ -9,7 +11,7 @@ import logging
 
 from lxml import etree
 
-from crawler.extract.text import compiled_css
+from crawler.extract.text import compiled_css, normalize_space, text_from_html
 from crawler.urls import NotAnArticleURL, decoded_path
 
 logger = logging.getLogger(__name__)
@@ -94,20 +96,26 @@ def values(objects, key):
             yield value
 
 
+def texts(objects, key):
+    """The values of `key` as plain text."""
+    return map(text_from_html, values(objects, key))
+
+
 def names(entries):
-    """Names out of schema.org Person/Thing entries or plain strings."""
+    """Names out of schema.org Person/Thing entries or plain strings, as plain text; empty ones left out."""
     for entry in entries:
         if isinstance(entry, dict):
             entry = entry.get("name")
-        if isinstance(entry, str):
-            yield entry
+        if isinstance(entry, str) and (name := text_from_html(entry)):
+            yield name
 
 
 def keywords(entries):
-    """`keywords` is a list on some pages and a comma-separated string on others."""
+    """Plain-text keywords, empty ones left out: `keywords` is a list on some pages and a
+    comma-separated string on others."""
     for entry in entries:
         if isinstance(entry, str):
-            yield from entry.split(",")
+            yield from filter(None, map(normalize_space, (text_from_html(entry) or "").split(",")))
 
 
 def meta(selector, name):

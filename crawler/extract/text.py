@@ -1,14 +1,23 @@
 """Turning markup into clean text.
 
+Text reaches the extractor in two kinds, each cleaned exactly once:
+- DOM text: text nodes and attribute values of a parsed page. The parser has
+  decoded its entities already, so it is only whitespace-normalised: decoding
+  it again would turn the "&lt;" a reader sees into "<", and stripping tags
+  from it would remove text that merely looks like markup.
+- HTML strings: values that are HTML source themselves (JSON-LD values, RSS
+  titles, saved feedx titles). Their markup is removed, then their entities
+  are decoded once.
+
 Chinese text has no spaces between words, so whitespace is collapsed but never
 inserted: the text of nested inline tags is joined as it stands.
 """
 
+import html
 import re
 
 from lxml import etree
 from parsel.csstranslator import HTMLTranslator
-from w3lib.html import replace_entities
 
 # \s in Python is Unicode-aware: it covers NBSP, ideographic space and friends.
 _WHITESPACE = re.compile(r"\s+")
@@ -17,16 +26,22 @@ _WHITESPACE = re.compile(r"\s+")
 _CJK = r"\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
 _CJK_LINE_BREAK = re.compile(rf"(?<=[{_CJK}])[^\S\u3000]*\n\s*(?=[{_CJK}])")
 _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
+
+# Elements whose content is never shown: code, styles, fallbacks, inert templates.
+HIDDEN_TAGS = frozenset({"script", "style", "noscript", "template"})
 # Only what is written like markup: "<系列报道>" or "a<b 且 c>d" in a sentence is text,
-# "<b>", "</p>" or '<img src="x">' is not. The schema refuses the same pattern.
-MARKUP_TAG = re.compile(
-    r"<!--.*?-->|<![^<>]*>|</?[a-zA-Z][a-zA-Z0-9:-]*(?:\s+[a-zA-Z_:@][\w:.@-]*(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'<>=`]+))?)*\s*/?>",
-    re.S,
-)
+# "<b>", "</p>", '<img src="x">' or a comment is not.
+_ATTRIBUTES = r"""(?:\s+[a-zA-Z_:@][\w:.@-]*(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'<>=`]+))?)*\s*"""
+# A comment or a hidden element (with its content) runs to its end or, unclosed, to the end of the
+# string, as a parser reads it; that also keeps the search for an end from restarting at each "<!--".
+_TAG = rf"<!--.*?(?:-->|\Z)|<![^<>]*>|</?[a-zA-Z][a-zA-Z0-9:-]*{_ATTRIBUTES}/?>"
+_HIDDEN_ELEMENT = rf"<({'|'.join(sorted(HIDDEN_TAGS))}){_ATTRIBUTES}/?>.*?(?:</\1\s*>|\Z)"
+# One left-to-right pass: a comment hides the tags inside it.
+_MARKUP = re.compile(rf"{_HIDDEN_ELEMENT}|{_TAG}", re.S | re.I)
 
 
 def normalize_space(text):
-    """Collapse whitespace runs to one space, strip the ends; None stays None."""
+    """Collapse whitespace runs to one space, strip the ends; None stays None. The one cleaning of DOM text."""
     if text is None:
         return None
     text = _ZERO_WIDTH.sub("", text)
@@ -35,30 +50,26 @@ def normalize_space(text):
     return _WHITESPACE.sub(" ", text).strip()
 
 
-def clean_text(value):
-    """Plain text from a string that may still carry entities or stray tags; None when empty.
+def non_empty_text(text):
+    """Whitespace-normalised text, None when nothing is left."""
+    return normalize_space(text) or None
 
-    Used for values read from attributes, JSON-LD and feeds, where sites put
-    HTML-escaped text (RSS titles) or even markup (descriptions).
+
+def text_from_html(value):
+    """Plain text of an HTML string: markup removed, then entities decoded once; None when empty.
+
+    For values that are HTML source (JSON-LD values, RSS and saved feedx titles), never for DOM
+    text. Decoding once keeps "&lt;script&gt;" as the text "<script>" and "&amp;amp;" as "&amp;".
     """
     if value is None:
         return None
-    text = str(value)
-    if "&" not in text and "<" not in text:  # nothing to decode or strip: the loop below would not change it
-        return normalize_space(text) or None
     # Invisible characters go first: one inside an entity or a tag ("&am\u200bp;") would hide it.
-    text = _ZERO_WIDTH.sub("", text)
-    # Feeds and JSON-LD are sometimes escaped twice ("&amp;quot;"), and removing a tag can
-    # join an entity ("&<b>amp;"): decode and strip until nothing changes. Each round that
-    # changes something shortens the text, so this ends.
-    while True:
-        cleaned = replace_entities(text)
-        if "<" in cleaned:
-            cleaned = MARKUP_TAG.sub("", cleaned)
-        if cleaned == text:
-            break
-        text = cleaned
-    return normalize_space(text) or None
+    text = _ZERO_WIDTH.sub("", str(value))
+    if "<" in text:
+        text = _MARKUP.sub("", text)
+    if "&" in text:
+        text = html.unescape(text)
+    return non_empty_text(text)
 
 
 def compiled_css(query):
@@ -66,10 +77,18 @@ def compiled_css(query):
     return etree.XPath(HTMLTranslator().css_to_xpath(query), smart_strings=False)
 
 
-_DESCENDANT_TEXT = etree.XPath(".//text()", smart_strings=False)
-
-
 def element_text(node):
-    """Rendered text of an element (an lxml element or a parsel selector): descendants' text joined
-    without separators."""
-    return normalize_space("".join(_DESCENDANT_TEXT(getattr(node, "root", node))))
+    """Rendered text of an element (an lxml element or a parsel selector): its visible descendants'
+    text joined without separators, whitespace-normalised."""
+    return normalize_space("".join(_visible_text(getattr(node, "root", node))))
+
+
+def _visible_text(element):
+    if element.text:
+        yield element.text
+    for child in element:
+        # Comments and processing instructions have no str tag; their tails are text all the same.
+        if isinstance(child.tag, str) and child.tag not in HIDDEN_TAGS:
+            yield from _visible_text(child)
+        if child.tail:
+            yield child.tail

@@ -2,6 +2,7 @@
 
 import glob
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -56,6 +57,12 @@ def parse_arguments(article_urls, known_sections, **arguments):
 
 def _parse(article_urls, known_sections, *, since=None, until=None, sections=None, urls=None,
            source=None, archive=None, refresh=None):
+    # An empty value is a mistake in the command (`-a since=` with an unset shell variable), never
+    # a request for the default crawl, which it would otherwise quietly start.
+    for name, value in (("since", since), ("until", until), ("sections", sections), ("urls", urls),
+                        ("source", source), ("archive", archive), ("refresh", refresh)):
+        if value is not None and not value.strip(" ,"):
+            raise ArgumentError(f"{name}= is empty; give a value or leave the argument out")
     run = RunArguments()
     run.since = _iso_date("since", since)
     run.until = _iso_date("until", until)
@@ -78,8 +85,10 @@ def _parse(article_urls, known_sections, *, since=None, until=None, sections=Non
         run.source = "archive"
         run.archive_files = _archive_files(archive)
     if source is not None:
-        if source not in SOURCES or (source == "archive" and archive is None):
-            raise ArgumentError(f"unknown source={source}; use source=rfi, source=feedx or archive=PATH")
+        if source not in SOURCES:
+            raise ArgumentError(f"unknown source={source}; sources: rfi, feedx, archive (with archive=PATH)")
+        if source == "archive" and archive is None:
+            raise ArgumentError("source=archive reads saved feedx items: give them with archive=PATH")
         if archive is not None and source != "archive":
             raise ArgumentError(f"archive= reads saved feedx items; it cannot be combined with source={source}")
         run.source = source
@@ -104,11 +113,17 @@ def _archive_files(archive):
     return [os.path.abspath(path) for path in files]
 
 
+# Exactly what the error message asks for: date.fromisoformat() also takes 2023-W39-1 and 20230930.
+_YYYY_MM_DD = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def _iso_date(name, value):
-    if value is None or value == "":
+    if value is None:
         return None
     try:
-        return date.fromisoformat(value)
+        if not _YYYY_MM_DD.fullmatch(value.strip()):
+            raise ValueError
+        return date.fromisoformat(value.strip())
     except ValueError:
         raise ArgumentError(f"{name}={value} is not a date; use YYYY-MM-DD") from None
 

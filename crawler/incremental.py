@@ -107,7 +107,11 @@ class IncrementalState:
             if len(self._unstored) >= UNSTORED_MAX:
                 self._store()
         else:
-            self.crawler.stats.inc_value("articles/not_written")
+            stats = self.crawler.stats
+            stats.inc_value("articles/not_written")
+            # Not delivered: a failure in the Summary, not the new or updated article the pipeline counted.
+            stats.inc_value("articles/updated" if item["version"] > 1 else "articles/new", -1)
+            stats.inc_value("articles/failed/not_written")
             logger.error("%s was not written to any feed; it stays unseen and will be emitted again", item["url"])
 
     def item_dropped(self, item, spider):

@@ -10,11 +10,18 @@ so an unconfigured check never aborts the suite.
 """
 
 import logging
+import warnings
 
+from scrapy.exceptions import ScrapyDeprecationWarning
 from spidermon import Monitor, MonitorSuite, monitors
 from spidermon.core.actions import Action
 
 logger = logging.getLogger(__name__)
+
+# spidermon 1.27 (the newest release) reports each monitor through Spider.log(), which Scrapy 2.19
+# deprecates; the warning is about spidermon's code, not ours, and printed it on every run.
+warnings.filterwarnings("ignore", message=r"Spider\.log\(\) is deprecated", category=ScrapyDeprecationWarning,
+                        module=r"spidermon\.")
 
 SAMPLES = 3
 

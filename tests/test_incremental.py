@@ -11,6 +11,10 @@ import time
 from datetime import timedelta
 from urllib.parse import unquote, urlsplit
 
+import pytest
+
+from crawler.incremental import content_hash
+from crawler.state import ArticleState, StateError
 from tests.conftest import run_crawl, start_crawl
 from tests.fixtures.articles import ARTICLES
 from tests.mirror.server import Mirror
@@ -165,7 +169,7 @@ def test_a_locked_state_file_stops_the_run(tmp_path):
             fcntl.flock(held, fcntl.LOCK_EX)
             result = crawl(tmp_path, mirror, state, "run2.jsonl")
         assert result.returncode == 1
-        assert result.last_line == f"rfi_cn: state file {database} is locked: another run is using it"
+        assert result.last_line == f"rfi_cn: failed: state file {database} is locked: another run is using it"
 
         connection = sqlite3.connect(database)
         connection.execute("BEGIN EXCLUSIVE")
@@ -175,7 +179,7 @@ def test_a_locked_state_file_stops_the_run(tmp_path):
             connection.rollback()
             connection.close()
         assert result.returncode == 1
-        assert result.last_line.startswith(f"rfi_cn: state file {database} is locked")
+        assert result.last_line.startswith(f"rfi_cn: failed: state file {database} is locked")
 
 
 def test_a_corrupt_state_file_stops_the_run_and_is_kept(tmp_path):
@@ -187,7 +191,7 @@ def test_a_corrupt_state_file_stops_the_run_and_is_kept(tmp_path):
         build_site(mirror, [ARTICLES[0].spec])
         result = crawl(tmp_path, mirror, state, "run.jsonl")
     assert result.returncode == 1
-    assert result.last_line.startswith(f"rfi_cn: state file {database} is corrupt")
+    assert result.last_line.startswith(f"rfi_cn: failed: state file {database} is corrupt")
     assert database.read_bytes() == b"this is not a database" * 100
     assert mirror.requests == []
 
@@ -203,7 +207,8 @@ def test_a_paused_run_resumes_from_its_jobdir(tmp_path):
         process = start_crawl(first, slow_crawl_settings(mirror, state, JOBDIR=str(jobdir)))
         wait_for_lines(process, first, 3)
         process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=60) == 0
+        # Paused is not finished: a scheduler must not take it for a complete run.
+        assert process.wait(timeout=60) == 1
         paused = [json.loads(line) for line in first.read_text(encoding="utf-8").splitlines()]
         assert 0 < len(paused) < len(specs)
         mirror.clear_log()
@@ -268,3 +273,50 @@ def test_a_run_stopped_without_jobdir_is_not_a_success(tmp_path):
         _, stderr = process.communicate(timeout=60)
     assert process.returncode == 1
     assert stderr.strip().splitlines()[-1] == "rfi_cn: failed: the run ended before it finished (shutdown)"
+
+
+# -- settling a killed run, in-process -------------------------------------------
+
+
+def output_line(number):
+    record = {"id": f"rfi-cn-{number:020x}", "url": f"https://www.rfi.fr/cn/中国/20240301-文章-{number}",
+              "title": f"第{number}篇", "lede": None, "paragraphs": ["段落。"], "version": 1}
+    return (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def killed_run(tmp_path, content):
+    """A state whose run was killed while writing `content` to its output."""
+    output = tmp_path / "killed.jsonl"
+    output.write_bytes(content)
+    state = ArticleState(tmp_path / "state" / "rfi_cn.sqlite3").open()
+    state.begin_run([str(output)])
+    return state, output
+
+
+def test_settling_a_killed_run_counts_only_its_whole_lines(tmp_path, caplog):
+    state, output = killed_run(tmp_path, output_line(1) + output_line(2) + output_line(3)[:-30])
+    try:
+        assert state.settle_interrupted_runs(content_hash) == 2
+        assert state.count() == 2
+        assert state.get(f"rfi-cn-{3:020x}") is None  # its line was cut: emitted again
+        assert state.settle_interrupted_runs(content_hash) == 0  # the run is forgotten
+    finally:
+        state.close()
+    assert f"{output}:3: last line cut short" in caplog.text
+
+
+def test_settling_a_killed_run_stops_on_a_malformed_line_before_the_last(tmp_path):
+    state, output = killed_run(tmp_path, output_line(1) + output_line(2)[:40] + output_line(3) + output_line(4))
+    try:
+        with pytest.raises(StateError) as caught:
+            state.settle_interrupted_runs(content_hash)
+        assert str(caught.value) == (
+            f"cannot settle an interrupted run: its output {output}:2: not valid JSON (Expecting ':' delimiter); "
+            "repair or delete that line (the article of a deleted line is emitted again), then run again"
+        )
+        assert state.count() == 0
+        # Once the line is deleted, the run settles.
+        output.write_bytes(output_line(1) + output_line(4))
+        assert state.settle_interrupted_runs(content_hash) == 2
+    finally:
+        state.close()

@@ -4,11 +4,60 @@ import logging
 from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
 
+from urllib.parse import urlsplit
+
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import TextResponse
 from scrapy.utils.asyncio import sleep
 
 logger = logging.getLogger(__name__)
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin(url):
+    """(scheme, host, port) of a URL, as browsers compare origins."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:  # a port that is not a number
+        return (parts.scheme, parts.hostname, None)
+    return (parts.scheme.lower(), (parts.hostname or "").lower(), port or DEFAULT_PORTS.get(parts.scheme.lower()))
+
+
+class LeftTheSite(IgnoreRequest):
+    """A request, usually a redirect's, for an origin the run does not crawl."""
+
+
+class StayOnTheSite:
+    """Every request goes to one of the spider's `allowed_origins` (scheme, host and port), local
+    files only when the spider `reads_local_files`.
+
+    Scrapy's offsite filter compares host names only, so a redirect to another port or scheme, or
+    to feedx on a run of rfi.fr, went through, robots.txt request and all. Placed before the
+    robots.txt middleware, so that nothing at all is asked of another origin.
+    """
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_request(self, request):
+        spider = self.crawler.spider
+        allowed = getattr(spider, "allowed_origins", None)
+        if allowed is None:
+            return None
+        if request.url.startswith("file:"):
+            if getattr(spider, "reads_local_files", False):
+                return None
+        elif origin(request.url) in allowed:
+            return None
+        self.crawler.stats.inc_value("requests/left_the_site")
+        raise LeftTheSite(f"{request.url} is not on the site crawled")
 
 
 class RetryAfterMiddleware(RetryMiddleware):

@@ -74,6 +74,9 @@ INCREMENTAL = True
 STATE_DIR = str(PROJECT_ROOT / "state")
 
 DOWNLOADER_MIDDLEWARES = {
+    # Requests, redirects included, go to the site's origin only (feedx's on feedx runs), and
+    # before robots.txt is asked for: nothing is requested of another origin.
+    "crawler.middlewares.StayOnTheSite": 50,
     # Scrapy's retries, plus waiting as long as a 429/503 Retry-After asks (at most RETRY_AFTER_MAX s).
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.RetryAfterMiddleware": 550,

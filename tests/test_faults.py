@@ -3,7 +3,7 @@
 import gzip
 import re
 import time
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import pytest
 
@@ -104,18 +104,35 @@ def test_timeouts_drops_and_truncations_are_retried_then_counted(tmp_path, mirro
 
 def test_redirects_stay_on_the_site_and_the_edition(tmp_path, mirror):
     chained, offsite = SPECS[0], SPECS[1]
-    mirror.add("/cn/中国/20240101-旧地址", b"", status=301, headers={"Location": mirror.url("/cn/中国/20240101-中间地址")})
-    mirror.add("/cn/中国/20240101-中间地址", b"", status=302, headers={"Location": mirror.url(chained.path)})
-    mirror.add("/cn/中国/20240102-外站", b"", status=301, headers={"Location": "http://localhost:9/cn/x/20240101-y"})
-    mirror.add("/cn/中国/20240103-法文版", b"", status=301, headers={"Location": "/fr/france/20240103-version"})
-    mirror.add("/fr/france/20240103-version", render_article_page(offsite))
-    urls = ",".join(mirror.base_url + path for path in
-                    ("/cn/中国/20240101-旧地址", "/cn/中国/20240102-外站", "/cn/中国/20240103-法文版"))
-    result = crawl(tmp_path, mirror, f"urls={urls}")
+    port = urlsplit(mirror.base_url).port
+    with Mirror() as other_port:
+        build_site(other_port, SPECS)
+        elsewhere = {
+            # Another port of the same host, the same port under another host name, another scheme:
+            # three other origins, each serving a real article.
+            "/cn/中国/20240102-别的端口": other_port.url(SPECS[2].path),
+            "/cn/中国/20240102-别的主机名": f"http://localhost:{port}{quote(SPECS[2].path)}",
+            "/cn/中国/20240102-别的协议": f"https://127.0.0.1:{port}{quote(SPECS[2].path)}",
+        }
+        for path, target in elsewhere.items():
+            mirror.add(path, b"", status=302, headers={"Location": target})
+        mirror.add("/cn/中国/20240101-旧地址", b"", status=301,
+                   headers={"Location": mirror.url("/cn/中国/20240101-中间地址")})
+        mirror.add("/cn/中国/20240101-中间地址", b"", status=302, headers={"Location": mirror.url(chained.path)})
+        mirror.add("/cn/中国/20240103-法文版", b"", status=301, headers={"Location": "/fr/france/20240103-version"})
+        mirror.add("/fr/france/20240103-version", render_article_page(offsite))
+        listed = ["/cn/中国/20240101-旧地址", "/cn/中国/20240103-法文版", *elsewhere]
+        mirror.clear_log()
+        result = crawl(tmp_path, mirror, "urls=" + ",".join(mirror.base_url + path for path in listed))
+        assert other_port.requests == [], "nothing, not even robots.txt, is asked of another origin"
+    assert result.returncode == 0, result.stderr[-2000:]
     assert paths(result) == [chained.path]
-    assert "offsite/filtered" in result.stderr
     assert re.search(r"Skipped \S+/fr/france/20240103-version: redirected_off_edition", result.stderr)
-    assert "/x/20240101-y" not in "".join(mirror.requests)
+    assert SPECS[2].path not in mirror.requests
+    off_site = re.findall(r"Skipped (\S+): redirected_off_site", result.stderr)
+    assert sorted(unquote(urlsplit(url).path) for url in off_site) == sorted(elsewhere)
+    assert ("discovered 5, fetched 2, new 1, updated 0, skipped as unchanged 0, "
+            "dropped 4 {redirected_off_edition: 1, redirected_off_site: 3}, failed 0 {}") in result.stderr
 
 
 def test_non_article_pages_at_article_urls_are_skipped(tmp_path, mirror):

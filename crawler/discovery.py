@@ -22,8 +22,19 @@ class UnreadableListing(ValueError):
 
 @dataclass(frozen=True)
 class Entry:
-    link: str
+    link: str | None  # None for a feed item without a link
     lastmod: str | None = None  # UTC ISO, when the listing says
+
+
+# Where a listing's entries open, counted in the raw bytes: more openings than entries read means
+# the parser, recovering from broken XML, gave some up (a cut file, an entity bomb).
+_FEED_ITEM_OPENING = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:item|entry)[\s/>]")
+_SITEMAP_ENTRY_OPENING = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:url|sitemap)[\s/>]")
+
+
+def given_up(body, opening, read):
+    """How many entries the raw listing opens that were not read."""
+    return max(0, len(opening.findall(body)) - read)
 
 
 def xml_body(response, max_size):
@@ -40,7 +51,7 @@ def xml_body(response, max_size):
 
 
 def sitemap_entries(body):
-    """("sitemapindex" | "urlset", [Entry]) from a sitemap body."""
+    """("sitemapindex" | "urlset", [Entry], entries given up) from a sitemap body."""
     try:
         sitemap = Sitemap(body)
     except (etree.XMLSyntaxError, StopIteration, ValueError) as error:
@@ -51,16 +62,19 @@ def sitemap_entries(body):
     for entry in sitemap:
         modified = entry.get("lastmod") or entry.get("publication_date")
         entries.append(Entry(entry["loc"], listing_date(modified)))
-    return sitemap.type, entries
+    return sitemap.type, entries, given_up(body, _SITEMAP_ENTRY_OPENING, len(entries))
 
 
 def feed_entries(body):
-    """[Entry] of an RSS 2.0 or Atom feed, with each item's element for callers that need more."""
-    return [(Entry(link, lastmod), item) for link, lastmod, item in _feed_items(body)]
-
-
-def _feed_items(body):
+    """([(Entry, item element)], items given up) of an RSS 2.0 or Atom feed; the element is for
+    callers that need more of an item than its link and date."""
     parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True, huge_tree=True)
+    entries = [(Entry(link, lastmod), item) for link, lastmod, item in _feed_items(body, parser)]
+    lost = given_up(body, _FEED_ITEM_OPENING, len(entries)) if parser.error_log else 0
+    return entries, lost
+
+
+def _feed_items(body, parser):
     try:
         root = etree.fromstring(body, parser=parser)
     except etree.XMLSyntaxError as error:
@@ -74,8 +88,7 @@ def _feed_items(body):
         link = child_text(item, "link") or _atom_link(item) or child_text(item, "guid")
         # The newest date an item gives: modified when it says so, else published.
         dates = [listing_date(child_text(item, name)) for name in ("updated", "modified", "pubDate", "date", "published")]
-        if link:
-            yield link.strip(), max(filter(None, dates), default=None), item
+        yield link.strip() if link else None, max(filter(None, dates), default=None), item
 
 
 def _localname(element):

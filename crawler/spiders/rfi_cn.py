@@ -1,10 +1,12 @@
 """RFI's Chinese service, https://www.rfi.fr/cn/, one Article per article page."""
 
+import itertools
 import logging
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy import signals
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from crawler.arguments import parse_arguments
@@ -21,6 +23,7 @@ from crawler.extract.feedx_file import BadFeedxFile, read_feedx_file
 from crawler.articles import Skip, article_from_feedx, article_from_response
 from crawler.extraction_process import ExtractionProcess
 from crawler.items import Article
+from crawler.middlewares import LeftTheSite, origin
 from crawler.monitors import record_coverage
 from crawler.urls import ArticleURLs, article_date, article_id, needs_no_encoding
 
@@ -28,7 +31,7 @@ logger = logging.getLogger(__name__)
 
 # Saved files are read through Scrapy's file:// handler, in a download slot of
 # their own without the politeness delays meant for the web (see DOWNLOAD_SLOTS).
-LOCAL_FILE_META = {"download_slot": "local-files", "autothrottle_dont_adjust_delay": True, "allow_offsite": True}
+LOCAL_FILE_META = {"download_slot": "local-files", "autothrottle_dont_adjust_delay": True}
 
 
 class RfiCnSpider(scrapy.Spider):
@@ -68,9 +71,14 @@ class RfiCnSpider(scrapy.Spider):
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.article_urls = ArticleURLs(crawler.settings.get("RFI_BASE_URL"), cls.edition)
-        # Scrapy's offsite filter keeps every request, redirects included, on these hosts.
-        spider.allowed_domains = [urlsplit(crawler.settings.get(name)).hostname for name in ("RFI_BASE_URL", "FEEDX_URL")]
         spider.run = cls.check_arguments(crawler.settings, **spider._raw_arguments)
+        # Every request, redirects included, stays on these origins (crawler.middlewares.StayOnTheSite).
+        spider.allowed_origins = {origin(crawler.settings.get("RFI_BASE_URL"))}
+        if spider.run.source == "feedx":
+            spider.allowed_origins.add(origin(crawler.settings.get("FEEDX_URL")))
+        spider.reads_local_files = spider.run.source == "archive"
+        crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
+        spider.feedx_items = itertools.count()
         spider.refresh = spider.run.refresh
         spider.discovered = set()
         spider.max_listing_size = crawler.settings.getint("DOWNLOAD_MAXSIZE")
@@ -161,11 +169,14 @@ class RfiCnSpider(scrapy.Spider):
         yield from self.monthly_maps(failure.request.cb_kwargs.get("next_maps"))
 
     def parse_feed(self, response, body):
-        for entry, _item in feed_entries(body):
+        entries, lost = feed_entries(body)
+        self.count_given_up(response.url, lost)
+        for entry, _item in entries:
             yield from self.listed_article(entry, response.url)
 
     def parse_sitemap(self, response, body):
-        kind, entries = sitemap_entries(body)
+        kind, entries, lost = sitemap_entries(body)
+        self.count_given_up(response.url, lost)
         if kind == "sitemapindex":
             maps = []
             for entry in entries:
@@ -177,12 +188,17 @@ class RfiCnSpider(scrapy.Spider):
         for entry in entries:
             yield from self.listed_article(entry, response.url)
 
+    def count_given_up(self, listing_url, lost):
+        if lost:
+            self.stats.inc_value("discovery/entries_given_up", lost)
+            logger.warning("Listing %s is broken XML: the parser gave up %d of its entries", listing_url, lost)
+
     def rebased(self, url):
         """A link of rfi.fr's own listings, on the configured site (a mirror in tests)."""
         return self.article_urls.site_url(urlsplit(url).path)
 
     def listed_article(self, entry, listing_url):
-        url = self.article_urls.article_or_none(entry.link, base=listing_url)
+        url = self.article_urls.article_or_none(entry.link, base=listing_url) if entry.link else None
         if url is None:
             self.stats.inc_value("discovery/ignored_links")
             logger.debug("Not an article of /%s/, not followed: %s (listed in %s)", self.edition, entry.link,
@@ -220,16 +236,34 @@ class RfiCnSpider(scrapy.Spider):
         # A page not redirected is at the URL that passed this check when it was listed.
         if "redirect_urls" in response.meta and self.article_urls.article_or_none(response.url) is None:
             return self.skip(response.url, "redirected_off_edition", f"asked for {response.request.url}")
-        if extraction_process := self.crawler.get_extension(ExtractionProcess):
-            result = await extraction_process.article_from_response(response, self.edition, self.language)
-        else:
-            result = article_from_response(response, self.edition, self.language)
+        try:
+            if extraction_process := self.crawler.get_extension(ExtractionProcess):
+                result = await extraction_process.article_from_response(response, self.edition, self.language)
+            else:
+                result = article_from_response(response, self.edition, self.language)
+        except Exception:
+            # A page that breaks the extractor is one failed article, counted and logged with its
+            # traceback; the crawl goes on.
+            return self.extraction_failed(response.url)
         return self.emit(result, response.url)
 
+    def extraction_failed(self, where):
+        self.stats.inc_value("articles/failed/extraction_error")
+        logger.exception("Article %s could not be extracted", where)
+        return []
+
     def article_failed(self, failure):
+        if failure.check(LeftTheSite) and failure.request.meta.get("redirect_urls"):
+            return self.skip(failure.request.meta["redirect_urls"][0], "redirected_off_site",
+                             f"to {failure.request.url}")
         reason = failure_reason(failure)
         self.stats.inc_value(f"articles/failed/{reason}")
         logger.warning("Article %s not fetched: %s", failure.request.url, reason)
+
+    def request_dropped(self, request, spider):
+        """An article page redirected to a URL this run fetched already: the scheduler drops it."""
+        if request.meta.get("article_id") and request.meta.get("redirect_urls"):
+            self.skip(request.meta["redirect_urls"][0], "redirected_to_a_fetched_url", f"to {request.url}")
 
     def skip(self, where, reason, detail=""):
         self.stats.inc_value(f"articles/skipped/{reason}")
@@ -238,7 +272,9 @@ class RfiCnSpider(scrapy.Spider):
     # -- feedx ------------------------------------------------------------------------
 
     def parse_feedx_feed(self, response, body):
-        for entry, item in feed_entries(body):
+        entries, lost = feed_entries(body)
+        self.count_given_up(response.url, lost)
+        for entry, item in entries:
             self.stats.inc_value("feedx/items")
             html = child_text(item, "encoded") or child_text(item, "description")
             title = child_text(item, "title")
@@ -248,18 +284,24 @@ class RfiCnSpider(scrapy.Spider):
         try:
             saved = read_feedx_file(response.body)
         except BadFeedxFile as error:
+            self.count_discovered(("feedx item", next(self.feedx_items)))
             return self.skip(path, error.reason, str(error))
         return self.feedx_article(saved.html, saved.link, saved.title, "archive", path,
                                   fetched_at=epoch_ms_to_utc(saved.fetched_at_ms))
 
     def archive_file_failed(self, failure):
         path = failure.request.cb_kwargs["path"]
+        self.count_discovered(("feedx item", next(self.feedx_items)))
         self.skip(path, "unreadable_file", failure_reason(failure))
 
     def feedx_article(self, html, link, title, source, where, fetched_at=None):
-        result = article_from_feedx(html, link, title, source, self.edition, self.language, fetched_at)
-        if isinstance(result, Article):
-            self.count_discovered(result["id"])
+        """Every feedx item is one article discovered, whatever becomes of it: two saved items of one
+        article are two versions to compare, not a duplicate to drop."""
+        self.count_discovered(("feedx item", next(self.feedx_items)))
+        try:
+            result = article_from_feedx(html, link, title, source, self.edition, self.language, fetched_at)
+        except Exception:
+            return self.extraction_failed(f"{where} ({link})")
         return self.emit(result, where)
 
     def emit(self, result, where):

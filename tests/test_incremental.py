@@ -8,7 +8,7 @@ import signal
 import sqlite3
 import subprocess
 import time
-from datetime import timedelta
+from datetime import timedelta, timezone
 from urllib.parse import unquote, urlsplit
 
 import pytest
@@ -320,3 +320,19 @@ def test_settling_a_killed_run_stops_on_a_malformed_line_before_the_last(tmp_pat
         assert state.settle_interrupted_runs(content_hash) == 2
     finally:
         state.close()
+
+
+def test_a_later_modified_date_alone_is_a_new_version(tmp_path):
+    specs = [fixture.spec for fixture in ARTICLES[:3]]
+    state = tmp_path / "state"
+    with Mirror() as mirror:
+        build_site(mirror, specs)
+        assert len(crawl(tmp_path, mirror, state, "run1.jsonl").items) == len(specs)
+        redated = dataclasses.replace(specs[0], modified=(specs[0].modified or specs[0].published) + timedelta(hours=5))
+        build_site(mirror, [redated, *specs[1:]])
+        second = crawl(tmp_path, mirror, state, "run2.jsonl", "refresh=1")
+        third = crawl(tmp_path, mirror, state, "run3.jsonl", "refresh=1")
+    assert second.returncode == 0, second.stderr[-2000:]
+    assert [(item["version"], item["modified"]) for item in second.items] == [
+        (2, redated.modified.astimezone(timezone.utc).isoformat())]
+    assert third.items == [], "the same date again is not a change"

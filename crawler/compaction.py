@@ -7,9 +7,12 @@ reads run files in run order, keeps one record per `id` (the highest
 run), and returns them sorted by `published`. `write_jsonl_atomically()` writes
 them so that readers see either the old file or the whole new one.
 
-Inputs are streamed line by line; only the kept record of each article stays in
-memory. A malformed line stops everything with `MalformedLine`, so a bad run
-file never yields a dataset silently missing its articles.
+Inputs are streamed line by line through crawler.jsonl, whose rule this
+follows: a last line cut short by a stopped run is skipped and reported, any
+other malformed line stops everything with `MalformedLine`, so a bad run file
+never yields a dataset silently missing its articles. The output may not be an
+input, nor lie inside an input folder (`OutputError`): the dataset would replace
+a run file.
 
 The `scrapy compact` command (crawler/commands/compact.py) is a thin shell
 around these functions.
@@ -23,7 +26,9 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
+
+from crawler.jsonl import CutLine, MalformedLine, read_jsonl
 
 RUN_FILE_PATTERN = "*.jsonl"
 
@@ -36,14 +41,8 @@ class InputError(CompactionError):
     """An input path does not exist, or there is no run file to read."""
 
 
-class MalformedLine(CompactionError):
-    """A line of a run file is not a usable article record."""
-
-    def __init__(self, file: str | os.PathLike, line_number: int, message: str):
-        self.file = str(file)
-        self.line_number = line_number
-        self.message = message
-        super().__init__(f"{self.file}:{line_number}: {message}")
+class OutputError(CompactionError):
+    """The output would replace an input."""
 
 
 @dataclass
@@ -51,6 +50,7 @@ class CompactionResult:
     files: list[Path]  # the run files read, in the order they were read
     records: int  # non-blank lines read, all of them valid records
     articles: list[dict[str, Any]] = field(default_factory=list)  # latest version of each, by published
+    cut_lines: list[CutLine] = field(default_factory=list)  # skipped, not counted in records
 
     def __len__(self) -> int:
         return len(self.articles)
@@ -59,24 +59,20 @@ class CompactionResult:
 # -- finding run files -----------------------------------------------------------
 
 
-def find_run_files(paths: Iterable[str | os.PathLike], exclude: Iterable[str | os.PathLike] = ()) -> list[Path]:
+def find_run_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
     """The files to read, in order.
 
     A file is taken as is; a folder gives all its `*.jsonl`, recursively, sorted
     by file name (run files are named by run time, so this is run order), then
-    by path. Paths in `exclude` (the output file) are skipped inside folders,
-    so compacting into a folder that is also an input does not read the
-    previous dataset back as the latest run; given explicitly they are read.
-    A file reached twice is read once, where first reached.
+    by path. A file reached twice is read once, where first reached.
     """
     paths = list(paths)
-    excluded = {_identity(path) for path in exclude}
     files: list[Path] = []
     seen: set[str] = set()
     for given in paths:
         path = Path(given)
         if path.is_dir():
-            found = [found for found in _walk(path) if _identity(found) not in excluded]
+            found = list(_walk(path))
             found.sort(key=lambda found: (found.name, str(found)))
         elif path.exists():
             found = [path]
@@ -103,6 +99,23 @@ def _walk(folder: Path) -> Iterable[Path]:
                 yield candidate
 
 
+def _check_output(output: str | os.PathLike, paths: Iterable[str | os.PathLike], files: Iterable[Path]) -> None:
+    """OutputError if writing `output` would replace an input: one of `paths`, a file in one of
+    their folders, or a run file found through a symlink. Real paths are compared, so neither
+    a symlink nor `..` hides it."""
+    target = Path(_identity(output))
+    for given in paths:
+        if target == Path(_identity(given)):
+            raise OutputError(f"the output {output} is the input {given}; write the dataset outside the inputs")
+        if target.is_relative_to(_identity(given)):
+            raise OutputError(
+                f"the output {output} lies inside the input folder {given}; write the dataset outside the inputs"
+            )
+    for file in files:
+        if target == Path(_identity(file)):
+            raise OutputError(f"the output {output} is the input {file}; write the dataset outside the inputs")
+
+
 def _identity(path: str | os.PathLike) -> str:
     return os.path.normcase(os.path.realpath(path))
 
@@ -110,18 +123,24 @@ def _identity(path: str | os.PathLike) -> str:
 # -- reading and merging ---------------------------------------------------------
 
 
-def compact(paths: Iterable[str | os.PathLike], exclude: Iterable[str | os.PathLike] = ()) -> CompactionResult:
+def compact(paths: Iterable[str | os.PathLike], output: str | os.PathLike | None = None) -> CompactionResult:
     """Merge the run files under `paths` (files or folders, see `find_run_files`).
 
-    Raises InputError when there is nothing to read and MalformedLine at the
-    first line that is not a JSON object with a string `id` (or has an unusable
-    `version` or `published`).
+    `output`, where the caller will write the dataset, is checked first (see
+    `_check_output`), before any file is read. Raises InputError when there is
+    nothing to read, OutputError for an output among the inputs, and
+    MalformedLine at the first line that is not a JSON object with a string `id`
+    (or has an unusable `version` or `published`).
     """
-    files = find_run_files(list(paths), exclude)
+    paths = list(paths)
+    files = find_run_files(paths)
+    if output is not None:
+        _check_output(output, paths, files)
     latest: dict[str, tuple[int, tuple, dict[str, Any]]] = {}
     records = 0
+    cut_lines: list[CutLine] = []
     for file in files:
-        for line_number, record in read_records(file):
+        for line_number, record in read_records(file, cut_lines.append):
             records += 1
             version = _version(file, line_number, record)
             sort_key = _sort_key(file, line_number, record)
@@ -129,38 +148,25 @@ def compact(paths: Iterable[str | os.PathLike], exclude: Iterable[str | os.PathL
             if kept is None or version >= kept[0]:
                 latest[record["id"]] = (version, sort_key, record)
     kept_records = sorted(latest.values(), key=lambda kept: kept[1])
-    return CompactionResult(files=files, records=records, articles=[record for _, _, record in kept_records])
+    return CompactionResult(
+        files=files, records=records, articles=[record for _, _, record in kept_records], cut_lines=cut_lines
+    )
 
 
-def read_records(file: str | os.PathLike) -> Iterable[tuple[int, dict[str, Any]]]:
-    """(1-based line number, object) for each non-blank line of a JSON-lines file."""
-    with open(file, "rb") as stream:
-        for line_number, raw in enumerate(stream, 1):
-            try:
-                text = raw.decode("utf-8-sig" if line_number == 1 else "utf-8")
-            except UnicodeDecodeError as error:
-                raise MalformedLine(file, line_number, f"not valid UTF-8 (byte {error.start + 1})") from None
-            if not text.strip():
-                continue
-            try:
-                record = json.loads(text, parse_constant=_refuse_constant)
-            except json.JSONDecodeError as error:
-                raise MalformedLine(file, line_number, f"not valid JSON ({error.msg})") from None
-            except ValueError as error:
-                raise MalformedLine(file, line_number, f"not valid JSON ({error})") from None
-            if not isinstance(record, dict):
-                raise MalformedLine(file, line_number, f"not a JSON object (got {_json_type(record)})")
-            if "id" not in record:
-                raise MalformedLine(file, line_number, 'no "id"')
-            if not isinstance(record["id"], str):
-                raise MalformedLine(file, line_number, f'"id" is not a string (got {_json_type(record["id"])})')
-            if not record["id"]:
-                raise MalformedLine(file, line_number, '"id" is empty')
-            yield line_number, record
-
-
-def _refuse_constant(name: str):
-    raise ValueError(f"{name} is not allowed")
+def read_records(
+    file: str | os.PathLike, on_cut_line: Callable[[CutLine], None] | None = None
+) -> Iterable[tuple[int, dict[str, Any]]]:
+    """(1-based line number, object) for each record of a run file, read by crawler.jsonl's rule."""
+    for line_number, record in read_jsonl(file, on_cut_line):
+        if not isinstance(record, dict):
+            raise MalformedLine(file, line_number, f"not a JSON object (got {_json_type(record)})")
+        if "id" not in record:
+            raise MalformedLine(file, line_number, 'no "id"')
+        if not isinstance(record["id"], str):
+            raise MalformedLine(file, line_number, f'"id" is not a string (got {_json_type(record["id"])})')
+        if not record["id"]:
+            raise MalformedLine(file, line_number, '"id" is empty')
+        yield line_number, record
 
 
 def _version(file, line_number: int, record: dict[str, Any]) -> int:

@@ -22,6 +22,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import NamedTuple
 
+from crawler.jsonl import MalformedLine, read_jsonl
+
 logger = logging.getLogger(__name__)
 
 SCHEMA = """
@@ -92,7 +94,10 @@ class ArticleState:
             raise StateError(f"state folder {self.path.parent} cannot be created: {error.strerror}") from None
         # flock on the database file itself: SQLite's own locks are fcntl locks, which
         # flock does not touch, so this only keeps two runs from sharing the file.
-        self._lock_file = open(self.path, "ab")
+        try:
+            self._lock_file = open(self.path, "ab")
+        except OSError as error:
+            raise StateError(f"state file {self.path} cannot be opened: {error.strerror}") from None
         try:
             fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -205,20 +210,17 @@ class ArticleState:
 
 
 def _complete_lines(path):
-    """The records of an output file's complete lines (a line cut by a kill is not in the dataset)."""
+    """The records of an output file, read by crawler.jsonl's rule: a last line the kill cut
+    short is skipped with a warning; a malformed line before it stops the run (StateError)."""
     try:
-        with open(path, "rb") as output:
-            for number, line in enumerate(output, start=1):
-                if not line.endswith(b"\n"):
-                    break
-                try:
-                    record = json.loads(line)
-                except ValueError as error:
-                    logger.warning("Settling an interrupted run: line %d of %s is not JSON (%s); skipped",
-                                   number, path, error)
-                    continue
-                if isinstance(record, dict) and "id" in record and "url" in record:
-                    yield record
+        for _number, record in read_jsonl(path):
+            if isinstance(record, dict) and "id" in record and "url" in record:
+                yield record
+    except MalformedLine as error:
+        raise StateError(
+            f"cannot settle an interrupted run: its output {error}; repair or delete that line "
+            "(the article of a deleted line is emitted again), then run again"
+        ) from None
     except FileNotFoundError:
         logger.warning("Settling an interrupted run: its output %s is gone; what it wrote will be emitted again",
                        path)

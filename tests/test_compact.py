@@ -111,9 +111,7 @@ def test_folder_input_reads_all_run_files_recursively_in_name_order(runs, tmp_pa
     (third.parent / "late").mkdir()
     third.rename(third.parent / "late" / third.name)
     (tmp_path / "output" / "rfi_cn" / "notes.txt").write_text("not a run file", encoding="utf-8")
-    # The output inside the input folder is not read back as a run file.
-    output = tmp_path / "output" / "rfi_cn" / "dataset.jsonl"
-    output.write_text(line(article(9, "2024-03-05T00:00:00+00:00", version=99)) + "\n", encoding="utf-8")
+    output = tmp_path / "dataset.jsonl"
     process = run_compact(tmp_path / "output", "-o", output)
     assert process.returncode == 0, process.stderr
     assert process.stdout == f"compacted 3 run files, 10 records, 6 articles -> {output}\n"
@@ -142,6 +140,99 @@ def test_malformed_line_is_refused_with_file_and_line_and_nothing_is_written(run
     assert process.stderr == f"compact: {second}:3: not valid JSON (Expecting ':' delimiter)\n"
     assert output.read_text(encoding="utf-8") == previous
     assert output.stat().st_mtime_ns == before.st_mtime_ns and output.stat().st_ino == before.st_ino
+
+
+def test_a_cut_last_line_is_skipped_with_a_warning(runs, tmp_path):
+    first, second, third = runs
+    whole = line(article(7, "2024-03-03T10:00:00+00:00", version=1)).encode("utf-8")
+    cut = whole[: whole.index("北京".encode("utf-8")) + 1]  # ends inside a character
+    with third.open("ab") as stream:
+        stream.write(cut)
+    output = tmp_path / "dataset.jsonl"
+    process = run_compact(*runs, "-o", output)
+    assert process.returncode == 0, process.stderr
+    size = len(cut)
+    assert process.stderr == (
+        f"compact: warning: {third}:4: last line cut short ({size} bytes without a newline, not valid JSON): "
+        "skipped, as a line a stopped run never finished writing\n"
+    )
+    assert process.stdout == f"compacted 3 run files, 10 records, 6 articles -> {output}\n"
+    assert output.read_text(encoding="utf-8").splitlines() == [line(record) for record in expected_dataset()]
+
+
+def test_a_last_line_without_newline_that_is_whole_is_a_record(runs, tmp_path):
+    first, second, third = runs
+    with third.open("a", encoding="utf-8") as stream:
+        stream.write(line(article(7, "2024-03-03T10:00:00+00:00", version=1)))
+    output = tmp_path / "dataset.jsonl"
+    process = run_compact(*runs, "-o", output)
+    assert process.returncode == 0, process.stderr
+    assert process.stderr == ""
+    assert process.stdout == f"compacted 3 run files, 11 records, 7 articles -> {output}\n"
+
+
+def test_a_cut_line_followed_by_another_is_malformed(runs, tmp_path):
+    """What a run appending to a file that ends in a cut line used to leave: the two glued."""
+    first, second, third = runs
+    whole = line(article(7, "2024-03-03T10:00:00+00:00", version=1))
+    text = third.read_text(encoding="utf-8").splitlines()
+    third.write_text("\n".join([text[0], whole[:40] + whole, *text[1:]]) + "\n", encoding="utf-8")
+    output = tmp_path / "dataset.jsonl"
+    process = run_compact(*runs, "-o", output)
+    assert process.returncode == 1
+    assert process.stderr.startswith(f"compact: {third}:2: not valid JSON (")
+    assert process.stderr.count("\n") == 1
+    assert not output.exists()
+
+
+@pytest.fixture
+def big_and_small(tmp_path):
+    """DIR with a.jsonl (120 lines) and b.jsonl (3 lines)."""
+    folder = tmp_path / "DIR"
+    big = write_run(folder / "a.jsonl", [article(number, "2024-03-01T08:30:00+00:00") for number in range(1, 121)])
+    small = write_run(folder / "b.jsonl", [article(number, "2024-03-02T08:30:00+00:00") for number in (1, 2, 3)])
+    return folder, big, small
+
+
+def refused(process, message):
+    assert process.returncode == 2
+    assert process.stdout == ""
+    assert process.stderr == f"compact: {message}; write the dataset outside the inputs\n"
+
+
+def test_an_output_inside_an_input_folder_is_refused_and_nothing_is_touched(big_and_small):
+    folder, big, small = big_and_small
+    before = big.read_bytes(), big.stat().st_mtime_ns
+    process = run_compact(folder, "-o", big)
+    refused(process, f"the output {big} lies inside the input folder {folder}")
+    assert (big.read_bytes(), big.stat().st_mtime_ns) == before
+    assert big.read_bytes().count(b"\n") == 120
+    assert sorted(path.name for path in folder.iterdir()) == ["a.jsonl", "b.jsonl"]
+
+
+def test_an_output_that_is_an_input_file_is_refused(big_and_small):
+    folder, big, small = big_and_small
+    before = big.read_bytes()
+    refused(run_compact(big, small, "-o", big), f"the output {big} is the input {big}")
+    (folder / "sub").mkdir()
+    dodge = folder / "sub" / ".." / "a.jsonl"
+    refused(run_compact(big, small, "-o", dodge), f"the output {dodge} is the input {big}")
+    assert big.read_bytes() == before
+
+
+def test_an_output_inside_an_input_folder_through_a_symlink_is_refused(big_and_small, tmp_path):
+    folder, big, small = big_and_small
+    link = tmp_path / "link"
+    link.symlink_to(folder, target_is_directory=True)
+    refused(run_compact(folder, "-o", link / "dataset.jsonl"),
+            f"the output {link / 'dataset.jsonl'} lies inside the input folder {folder}")
+    refused(run_compact(link, "-o", folder / "dataset.jsonl"),
+            f"the output {folder / 'dataset.jsonl'} lies inside the input folder {link}")
+    # A run file in the folder that is a link to the output: the output would replace it.
+    outside = write_run(tmp_path / "dataset.jsonl", [article(200, "2024-03-05T00:00:00+00:00")])
+    (folder / "c.jsonl").symlink_to(outside)
+    refused(run_compact(folder, "-o", outside), f"the output {outside} is the input {folder / 'c.jsonl'}")
+    assert sorted(path.name for path in folder.iterdir()) == ["a.jsonl", "b.jsonl", "c.jsonl"]
 
 
 @pytest.mark.parametrize(("bad_line", "message"), [

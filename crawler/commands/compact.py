@@ -4,9 +4,14 @@ Every crawl writes its own output/rfi_cn/<run time>.jsonl; this keeps the latest
 version of each article across them, sorted by publication date, in one file
 written atomically. The work is in crawler.compaction; this is the shell.
 
+Input files are read by crawler.jsonl's rule: a last line cut short (no newline,
+not valid JSON) is what a stopped run was writing; it is skipped with one
+`compact: warning: FILE:LINE: …` line on stderr and is not counted.
+
 Exit codes: 0 done; 1 a malformed input line or an I/O error (nothing is
 written, an existing output file is left as it was); 2 bad usage, a missing
-input path, or no run file to read. Errors are one line on stderr.
+input path, no run file to read, or an output that is an input or lies inside
+an input folder (refused before anything is read). Errors are one line on stderr.
 """
 
 from __future__ import annotations
@@ -16,7 +21,9 @@ import sys
 
 from scrapy.commands import ScrapyCommand
 
-from crawler.compaction import CompactionError, InputError, MalformedLine, compact, write_jsonl_atomically
+from crawler.compaction import (
+    CompactionError, InputError, MalformedLine, OutputError, compact, write_jsonl_atomically,
+)
 
 USAGE = "scrapy compact INPUT [INPUT ...] -o FILE"
 
@@ -37,14 +44,15 @@ class Command(ScrapyCommand):
             "Merge JSON-lines run files into one file holding the latest version of each article "
             "(by id: highest version, later run files winning ties), sorted by published. "
             "INPUT is a .jsonl file or a folder (all *.jsonl in it, recursively, in name order, "
-            "i.e. run order). The output is replaced atomically."
+            "i.e. run order). A last line cut short by a stopped run is skipped with a warning. "
+            "The output is replaced atomically; it must not be an input nor lie inside an input folder."
         )
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
         parser.add_argument(
             "-o", "--output", metavar="FILE", default=None,
-            help="the dataset to write (replaced atomically; required)",
+            help="the dataset to write (replaced atomically; required; not an input, nor inside an input folder)",
         )
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
@@ -57,13 +65,15 @@ class Command(ScrapyCommand):
         if not opts.output:
             return self._fail(2, f"missing -o FILE (usage: {USAGE})")
         try:
-            result = compact(args, exclude=[opts.output])
-        except InputError as error:
+            result = compact(args, output=opts.output)
+        except (InputError, OutputError) as error:
             return self._fail(2, str(error))
         except MalformedLine as error:
             return self._fail(1, str(error))
         except (CompactionError, OSError) as error:
             return self._fail(1, f"cannot read input: {_oneline(error)}")
+        for cut_line in result.cut_lines:
+            print(f"compact: warning: {cut_line}", file=sys.stderr)
         try:
             written = write_jsonl_atomically(opts.output, result.articles)
         except OSError as error:

@@ -83,12 +83,25 @@ def element_text(node):
     return normalize_space("".join(_visible_text(getattr(node, "root", node))))
 
 
-def _visible_text(element):
-    if element.text:
-        yield element.text
-    for child in element:
+def _visible_text(root):
+    """Text and tails in document order, without recursion: a page may nest thousands deep."""
+    if root.text:
+        yield root.text
+    pending = [iter(root)]  # iterators over children, and tails due once a child's subtree is done
+    while pending:
+        top = pending[-1]
+        if isinstance(top, str):
+            pending.pop()
+            yield top
+            continue
+        child = next(top, None)
+        if child is None:
+            pending.pop()
+            continue
+        if child.tail:
+            pending.append(child.tail)
         # Comments and processing instructions have no str tag; their tails are text all the same.
         if isinstance(child.tag, str) and child.tag not in HIDDEN_TAGS:
-            yield from _visible_text(child)
-        if child.tail:
-            yield child.tail
+            if child.text:
+                yield child.text
+            pending.append(iter(child))

@@ -176,3 +176,17 @@ def test_the_summary_adds_up_on_a_crawl_where_everything_goes_wrong(tmp_path, in
     if incremental == "1":
         assert summary_counts(second)["updated"] == 1
         assert summary_counts(second)["unchanged"] == len(specs)
+
+
+def test_a_listing_that_breaks_the_parser_is_unreadable_not_silent(monkeypatch, caplog):
+    spider, stats = spider_in_process()
+
+    def breaks(body):
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr("crawler.spiders.rfi_cn.feed_entries", breaks)
+    url = "https://www.rfi.fr/cn/rss"
+    with caplog.at_level(logging.ERROR):
+        assert list(spider.read_listing(XmlResponse(url, body=b"<rss/>"), "parse_feed")) == []
+    assert stats.get_value("discovery/unreadable") == 1
+    assert f"Unreadable listing {url}" in caplog.text and "RecursionError" in caplog.text

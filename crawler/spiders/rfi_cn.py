@@ -152,6 +152,13 @@ class RfiCnSpider(scrapy.Spider):
             logger.warning("Unreadable listing %s: %s", response.url, error)
             yield from self.monthly_maps(next_maps)
             return
+        except Exception:
+            # A listing that breaks the parser is unreadable too: counted, so that a run whose every
+            # listing broke fails instead of ending with nothing; the traceback goes to the log.
+            self.stats.inc_value("discovery/unreadable")
+            logger.exception("Unreadable listing %s", response.url)
+            yield from self.monthly_maps(next_maps)
+            return
         self.stats.inc_value("discovery/ok")
         if not requests:
             self.stats.inc_value("discovery/empty")

@@ -4,6 +4,7 @@ work ends with exit code 1 or 2 and the documented last line, never a traceback.
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 
 import pytest
@@ -213,3 +214,20 @@ def test_an_empty_argument_is_refused_before_anything_is_fetched(tmp_path):
     result = run_crawl(tmp_path, "since=")
     assert result.returncode == 2
     assert result.last_line == "rfi_cn: bad argument: since= is empty; give a value or leave the argument out"
+
+
+def test_a_killed_runs_output_damaged_in_the_middle_stops_the_next_run_with_one_line(tmp_path, mirror):
+    assert run(tmp_path, mirror, tmp_path / "first.jsonl").returncode == 0
+    damaged = tmp_path / "killed.jsonl"
+    damaged.write_text('{"id": "rfi-cn-00000000000000000000", "url": "u"}\nnot json\n{"id": "x", "url": "u"}\n')
+    database = tmp_path / "state" / "rfi_cn.sqlite3"
+    with sqlite3.connect(database) as connection:  # what a killed run leaves: the record of its output
+        connection.execute("INSERT INTO runs (started, outputs) VALUES ('2026-01-01T00:00:00+00:00', ?)",
+                           (json.dumps([str(damaged)]),))
+    result = run(tmp_path, mirror, tmp_path / "next.jsonl")
+    assert result.returncode == 1
+    assert last_line(result) == (
+        f"rfi_cn: failed: cannot settle an interrupted run: its output {damaged}:2: not valid JSON (Expecting value); "
+        "repair or delete that line (the article of a deleted line is emitted again), then run again")
+    assert_no_traceback(result)
+    assert not (tmp_path / "next.jsonl").exists()

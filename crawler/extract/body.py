@@ -7,6 +7,7 @@ names, link targets, label texts).
 """
 
 import re
+from functools import cached_property
 
 
 # Elements whose text is one block of the article.
@@ -56,6 +57,10 @@ BOILERPLATE_ATTRIBUTES = frozenset({
 # Labels that open a block of boilerplate in feedx items: the share bar
 # ("分享 :"), the author box ("作者：") and feedx's own footer.
 BOILERPLATE_LABELS = re.compile(r"^(?:分享\s*[:：]|作者\s*[:：]|获取更多RSS\s*[:：])")
+# The text a label would open is read up to this many non-blank characters: more than any label above
+# with its colon.
+LEAD_LENGTH = 16
+_LEAD = re.compile(rf"(?:\s*\S){{{LEAD_LENGTH}}}")
 
 SHARE_LINK = re.compile(
     r"facebook\.com/(?:dialog/share|sharer)|whatsapp:|(?:twitter|x)\.com/intent/|rfi\.my/|"
@@ -66,8 +71,71 @@ SHARE_LINK = re.compile(
 MANGLED_AD_TAG = re.compile(r"data-tms-ad|data-readmore|selfpromo|data-root-share")
 
 
-def is_boilerplate(element):
-    """True when the element and everything inside it is not article text."""
+class BodyTree:
+    """What the rules ask about the descendants of the elements of one body root.
+
+    Each answer is found for every element at once, from the descendants up (all but the blocks only
+    once first needed): asked level by level of a deep nest, a walk down each time would cost the
+    square of the depth.
+    """
+
+    def __init__(self, root):
+        self.root = root
+        self.holding_blocks = self._holders(root.iterdescendants(*BLOCK_TAGS))
+        self._leads = {}
+
+    @cached_property
+    def holding_links(self):
+        return self._holders(self.root.iterdescendants("a"))
+
+    @cached_property
+    def holding_other_links(self):
+        return self._holders(a for a in self.root.iterdescendants("a") if not SHARE_LINK.search(a.get("href", "")))
+
+    @cached_property
+    def holding_media(self):
+        return self._holders(self.root.iterdescendants("figure", "img"))
+
+    def _holders(self, descendants):
+        """The root and the elements under it with one of `descendants` inside."""
+        holders = set()
+        for descendant in descendants:
+            ancestor = descendant.getparent()
+            while ancestor not in holders:  # once an ancestor is in, so are all of its own
+                holders.add(ancestor)
+                if ancestor is self.root:
+                    break
+                ancestor = ancestor.getparent()
+        return holders
+
+    def lead(self, element):
+        """The start of the element's text (its descendants' text joined), up to LEAD_LENGTH non-blank
+        characters: enough to tell a label. Found for its whole subtree, children first."""
+        open_elements = [] if element in self._leads else [(element, iter(element))]
+        while open_elements:
+            parent, children = open_elements[-1]
+            for child in children:
+                if len(child) and child not in self._leads:
+                    open_elements.append((child, iter(child)))
+                    break
+            else:
+                open_elements.pop()
+                self._leads[parent] = self._lead_from_children(parent)
+        return self._leads[element]
+
+    def _lead_from_children(self, parent):
+        pieces = [parent.text or ""]
+        for child in parent:
+            if isinstance(child.tag, str):  # a comment's text is not the page's
+                pieces.append(self._leads[child] if len(child) else child.text or "")
+            pieces.append(child.tail or "")
+        text = "".join(pieces)
+        start = _LEAD.match(text)
+        return text[:start.end()] if start else text
+
+
+def is_boilerplate(element, tree):
+    """True when the element (of the BodyTree `tree`) and everything inside it is not article text."""
     tag = element.tag
     if not isinstance(tag, str):  # comments, processing instructions
         return True
@@ -82,10 +150,10 @@ def is_boilerplate(element):
         return True
     if tag == "a":
         # A link wrapping a figure is a card for another article.
-        return element.find(".//figure") is not None or element.find(".//img") is not None
-    if tag == "div" and not _has_block_inside(element):
+        return len(element) > 0 and element in tree.holding_media
+    if tag == "div" and element not in tree.holding_blocks:
         # Share bars, author boxes and feedx's footer hold links and labels, never paragraphs.
-        return _opens_with_label(element) or _is_share_links(element)
+        return _opens_with_label(element, tree) or _is_share_links(element, tree)
     return False
 
 
@@ -93,17 +161,16 @@ def _has_boilerplate_class(classes):
     return any(token.startswith(BOILERPLATE_CLASS_PREFIXES) for token in classes.split())
 
 
-def _opens_with_label(div):
+def _opens_with_label(div, tree):
     first = next(div.iterchildren(), None)
     lead = div.text if div.text and div.text.strip() else None
     if lead is None and first is not None and isinstance(first.tag, str):
-        lead = "".join(first.itertext())
+        lead = tree.lead(first)
     return bool(lead) and BOILERPLATE_LABELS.match(lead.strip()) is not None
 
 
-def _is_share_links(div):
-    links = div.findall(".//a")
-    return bool(links) and all(SHARE_LINK.search(a.get("href", "")) for a in links)
+def _is_share_links(div, tree):
+    return div in tree.holding_links and div not in tree.holding_other_links
 
 
 def body_blocks(roots):
@@ -114,31 +181,46 @@ def body_blocks(roots):
     """
     blocks = []
     for root in roots:
-        _collect(root, blocks)
+        _collect(BodyTree(root), blocks)
     return blocks
 
 
-def _collect(element, blocks):
-    if is_boilerplate(element):
-        return
-    if element.tag in BLOCK_TAGS and not _has_block_inside(element):
-        # Most blocks are a bare run of text: no inline element to walk.
-        _add_block(blocks, [element.text or ""] if len(element) == 0 else _visible_text(element))
-        return
-    # A container: its own blocks, and each run of bare text and inline elements between them.
-    run = [element.text or ""]
-    for child in element:
-        if child.tag == "br":
-            run.append("\n")
-        elif child.tag in INLINE_TAGS and not _has_block_inside(child):
-            if not is_boilerplate(child):
-                run.extend(_visible_text(child))
+def _collect(tree, blocks):
+    # An explicit stack, not recursion: a page may nest elements deeper than Python's recursion limit.
+    # Entries hold their elements: lxml, freeing an element's Python object, climbs to the nearest
+    # ancestor that still has one, so each level would otherwise cost a climb to the root.
+    containers = []  # (element, children left, run of text since the last block) of each open container
+    _open(tree.root, tree, blocks, containers)
+    while containers:
+        _, children, run = containers[-1]
+        for child in children:
+            if child.tag == "br":
+                run.append("\n")
+            elif child.tag in INLINE_TAGS and child not in tree.holding_blocks:
+                if not is_boilerplate(child, tree):
+                    run.extend(_visible_text(child, tree))
+            else:
+                _add_block(blocks, run)
+                run.clear()
+                if _open(child, tree, blocks, containers):
+                    run.append(child.tail or "")  # the run that resumes once the child's own blocks are read
+                    break
+            run.append(child.tail or "")
         else:
+            containers.pop()
             _add_block(blocks, run)
-            run = []
-            _collect(child, blocks)
-        run.append(child.tail or "")
-    _add_block(blocks, run)
+
+
+def _open(element, tree, blocks, containers):
+    """Adds a block at once; a container is pushed to be read (True). Boilerplate adds nothing."""
+    if is_boilerplate(element, tree):
+        return False
+    if element.tag in BLOCK_TAGS and element not in tree.holding_blocks:
+        _add_block(blocks, _visible_text(element, tree))
+        return False
+    # A container: its own blocks, and each run of bare text and inline elements between them.
+    containers.append((element, iter(element), [element.text or ""]))
+    return True
 
 
 def _add_block(blocks, pieces):
@@ -147,20 +229,26 @@ def _add_block(blocks, pieces):
         blocks.append(text)
 
 
-def _has_block_inside(element):
-    # Filtered by lxml, not by a Python test of every descendant.
-    return len(element) > 0 and next(element.iterdescendants(*BLOCK_TAGS), None) is not None
-
-
-def _visible_text(element):
-    """Text of an inline element, leaving out boilerplate inside it."""
-    if element.text:
-        yield element.text
-    for child in element:
-        if not is_boilerplate(child):
-            if child.tag == "br":
-                yield "\n"
-            else:
-                yield from _visible_text(child)
-        if child.tail:
-            yield child.tail
+def _visible_text(element, tree):
+    """Text of an inline element or a block, leaving out boilerplate inside it."""
+    if len(element) == 0:  # most hold bare text only: no element to walk
+        return [element.text or ""]
+    pieces = [element.text or ""]
+    open_elements = [(element, iter(element))]  # an explicit stack holding its elements, as in _collect
+    while open_elements:
+        _, children = open_elements[-1]
+        for child in children:
+            if not is_boilerplate(child, tree):
+                if child.tag == "br":
+                    pieces.append("\n")
+                else:
+                    pieces.append(child.text or "")
+                    if len(child):
+                        open_elements.append((child, iter(child)))
+                        break
+            pieces.append(child.tail or "")
+        else:
+            closed, _ = open_elements.pop()
+            if open_elements:
+                pieces.append(closed.tail or "")
+    return pieces

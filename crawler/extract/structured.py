@@ -67,23 +67,28 @@ def _typed_objects(selector, url):
         try:
             # strict=False: CMSs leave raw line breaks inside strings.
             data = json.loads(block, strict=False)
-        except ValueError as error:
+        except (ValueError, RecursionError) as error:  # nested deeper than the parser recurses: unreadable too
             logger.debug("Unreadable JSON-LD block on %s: %s", url, error)
             continue
         yield from _objects(data)
 
 
 def _objects(data):
-    if isinstance(data, list):
-        for entry in data:
-            yield from _objects(entry)
-    elif isinstance(data, dict):
-        types = data.get("@type")
-        types = types if isinstance(types, list) else [types]
-        yield data, {t for t in types if isinstance(t, str)}
-        for key in ("@graph", "mainEntity"):
-            if key in data:
-                yield from _objects(data[key])
+    """Each object of the block with its types, in document order: an object, then its @graph, then
+    its mainEntity."""
+    # An explicit stack, not recursion: arrays may nest deeper than Python's recursion limit.
+    pending = [data]
+    while pending:
+        data = pending.pop()
+        if isinstance(data, list):
+            pending.extend(reversed(data))
+        elif isinstance(data, dict):
+            types = data.get("@type")
+            types = types if isinstance(types, list) else [types]
+            yield data, {t for t in types if isinstance(t, str)}
+            for key in ("mainEntity", "@graph"):  # pushed in reverse: @graph comes out first
+                if key in data:
+                    pending.append(data[key])
 
 
 def values(objects, key):

@@ -7,6 +7,7 @@ proves about them holds for every source.
 from dataclasses import dataclass
 
 from crawler.extract.feedx_item import FeedxItemPage
+from crawler.extract.html_tree import CutShort
 from crawler.extract.rfi_page import RfiArticlePage, page_selector
 from crawler.items import Article
 from crawler.loaders import load_article
@@ -33,7 +34,11 @@ def article_from_page(selector, url, edition, language):
 
 def article_from_response(response, edition, language):
     """An Article from a downloaded rfi.fr page, or a Skip."""
-    return article_from_page(page_selector(response), response.url, edition, language)
+    try:
+        selector = page_selector(response)
+    except CutShort as error:
+        return Skip("cut_short_by_the_parser", str(error))
+    return article_from_page(selector, response.url, edition, language)
 
 
 def article_from_feedx(html, link, title, source, edition, language, fetched_at=None):
@@ -42,7 +47,10 @@ def article_from_feedx(html, link, title, source, edition, language, fetched_at=
         url = rfi_article_link(link, edition)
     except NotAnArticleURL as error:
         return Skip("no_link" if not (link or "").strip() else "outside_edition", str(error))
-    page = FeedxItemPage(html, url, title, source=source)
+    try:
+        page = FeedxItemPage(html, url, title, source=source)
+    except CutShort as error:
+        return Skip("cut_short_by_the_parser", str(error))
     return complete_or_skip(load_article(page, edition, language, fetched_at=fetched_at))
 
 

@@ -11,6 +11,7 @@ from parsel import Selector
 
 from crawler.extract.body import body_blocks
 from crawler.extract.dates import paris_display_time_to_utc
+from crawler.extract.html_tree import html_root
 from crawler.extract.image import usable_image_url
 from crawler.extract.text import element_text, normalize_space, text_from_html
 
@@ -24,7 +25,7 @@ class FeedxItemPage:
         self._image = None
         self._lede = None
         self._body = []
-        self._read_parts(Selector(text=html or "<p></p>"))
+        self._read_parts(Selector(root=html_root(html or "<p></p>"), type="html"))
 
     def _read_parts(self, selector):
         """Split the top-level nodes into date, image, lede and body."""

@@ -11,11 +11,11 @@ import codecs
 import re
 
 from lxml import etree
-from parsel.selector import create_root_node
 from scrapy.selector import Selector
 
 from crawler.extract import structured
 from crawler.extract.body import body_blocks
+from crawler.extract.html_tree import html_root
 from crawler.extract.image import largest_in_srcset, usable_image_url
 from crawler.extract.text import compiled_css, element_text, normalize_space
 
@@ -46,11 +46,12 @@ def page_selector(response):
     code touches call back into Python, which costs more than the walk itself.
 
     A UTF-8 page goes to the parser as the bytes it came as, not decoded and encoded again; the
-    tree's URL is the page's (nothing here resolves links against a <base>)."""
+    tree's URL is the page's (nothing here resolves links against a <base>). A page the parser cut
+    short raises CutShort."""
     if codecs.lookup(response.encoding).name == "utf-8":
-        root = create_root_node("", etree.HTMLParser, base_url=response.url, body=response.body)
+        root = html_root(body=response.body, base_url=response.url)
     else:
-        root = create_root_node(response.text, etree.HTMLParser, base_url=response.url)
+        root = html_root(response.text, base_url=response.url)
     return Selector(root=root, type="html")
 
 

@@ -144,3 +144,9 @@ def test_a_feedx_item_deeper_than_the_parser_keeps_is_skipped():
     saved = read_feedx_file(feedx_file(paragraph_in_divs(5_000)))
     result = article_from_feedx(saved.html, saved.link, saved.title, "archive", "cn", "zh-Hans")
     assert isinstance(result, Skip) and result.reason == "cut_short_by_the_parser"
+
+
+def test_a_headline_that_is_not_a_string_is_no_title():
+    nested_headline = json.dumps([{"@type": "NewsArticle", "headline": [[["假标题"]]]}], ensure_ascii=False)
+    article = extract(selector_of(rfi_page("", f"<script type='application/ld+json'>{nested_headline}</script>")))
+    assert article["title"] == TITLE

@@ -102,8 +102,8 @@ def values(objects, key):
 
 
 def texts(objects, key):
-    """The values of `key` as plain text."""
-    return map(text_from_html, values(objects, key))
+    """The string values of `key` as plain text: a list or object where text belongs is no text."""
+    return (text_from_html(value) for value in values(objects, key) if isinstance(value, str))
 
 
 def names(entries):

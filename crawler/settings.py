@@ -128,11 +128,7 @@ EXTENSIONS = {
     "spidermon.contrib.scrapy.extensions.Spidermon": 500,
     # Owns the state file; marks an article seen once its line is in the output.
     "crawler.incremental.IncrementalState": 100,
-    # Decides whether the run failed, and logs the one-line summary at the end.
+    # Decides whether the run failed and counts every article discovered in one outcome; the crawl
+    # command ends the log with the Summary of those counts.
     "crawler.verdict.RunVerdict": 500,
-    # Runs the extraction of article pages in a child process (EXTRACTION_PROCESS).
-    "crawler.extraction_process.ExtractionProcess": 500,
 }
-# Extract article pages in a second process, so that the crawl's own thread only downloads: about
-# twice the pages per second when the crawl is CPU-bound (an unthrottled backfill, a local mirror).
-EXTRACTION_PROCESS = True

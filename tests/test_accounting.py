@@ -1,7 +1,6 @@
 """Every article discovered reaches one count of the Summary, whatever breaks on the way:
 discovered = new + updated + unchanged + dropped + failed."""
 
-import asyncio
 import dataclasses
 import logging
 import re
@@ -29,7 +28,7 @@ SUMMARY = re.compile(
 
 def spider_in_process(**arguments):
     crawler = get_crawler(RfiCnSpider, {**{name: getattr(project, name) for name in SITE_SETTINGS},
-                                        "INCREMENTAL": False, "EXTRACTION_PROCESS": False})
+                                        "INCREMENTAL": False})
     spider = RfiCnSpider.from_crawler(crawler, **arguments)
     crawler.spider = spider
     crawler.stats.open_spider()
@@ -55,7 +54,7 @@ def test_a_page_that_breaks_the_extractor_is_one_failed_article(monkeypatch, cap
     monkeypatch.setattr("crawler.spiders.rfi_cn.article_from_response", breaks)
     response = HtmlResponse(url, body=b"<html><body><p>x</p></body></html>", request=request)
     with caplog.at_level(logging.ERROR):
-        assert asyncio.run(spider.parse_article(response)) == []
+        assert spider.parse_article(response) == []
     assert stats.get_value("articles/failed/extraction_error") == 1
     assert f"Article {url} could not be extracted" in caplog.text
     assert "RecursionError" in caplog.text

@@ -21,7 +21,6 @@ from crawler.discovery import (
 from crawler.extract.dates import epoch_ms_to_utc
 from crawler.extract.feedx_file import BadFeedxFile, read_feedx_file
 from crawler.articles import Skip, article_from_feedx, article_from_response
-from crawler.extraction_process import ExtractionProcess
 from crawler.items import Article
 from crawler.middlewares import LeftTheSite, origin
 from crawler.monitors import record_coverage
@@ -236,7 +235,7 @@ class RfiCnSpider(scrapy.Spider):
             self.discovered.add(key)
             self.stats.inc_value("articles/discovered")
 
-    async def parse_article(self, response):
+    def parse_article(self, response):
         self.stats.inc_value("articles/fetched")
         if not isinstance(response, scrapy.http.HtmlResponse):
             return self.skip(response.url, "not_html")
@@ -244,10 +243,7 @@ class RfiCnSpider(scrapy.Spider):
         if "redirect_urls" in response.meta and self.article_urls.article_or_none(response.url) is None:
             return self.skip(response.url, "redirected_off_edition", f"asked for {response.request.url}")
         try:
-            if extraction_process := self.crawler.get_extension(ExtractionProcess):
-                result = await extraction_process.article_from_response(response, self.edition, self.language)
-            else:
-                result = article_from_response(response, self.edition, self.language)
+            result = article_from_response(response, self.edition, self.language)
         except Exception:
             # A page that breaks the extractor is one failed article, counted and logged with its
             # traceback; the crawl goes on.

@@ -21,6 +21,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from scrapy.exporters import JsonLinesItemExporter
+from scrapy.extensions.feedexport import FeedExporter
 from scrapy.utils.python import to_bytes
 
 from crawler.items import Article
@@ -53,7 +54,14 @@ class LineAtATimeJsonLinesExporter(JsonLinesItemExporter):
             fields = dict(item)
         else:
             fields = dict(self.get_serialized_fields(item))
-        self._write_line(to_bytes(self.encoder.encode(fields) + "\n", self.encoding))
+        try:
+            self._write_line(to_bytes(self.encoder.encode(fields) + "\n", self.encoding))
+        except OSError as error:
+            # One line, not a traceback: the article counts as not written (line_written()), and
+            # the run fails with the number of such articles.
+            logger.error("Cannot write to %s (%s): %s is not in it", getattr(self.file, "name", "the output"),
+                         error.strerror or error, item.get("url"))
+            return
         self.written = (item.get("id"), item.get("version"))
 
     def _write_line(self, line):
@@ -121,6 +129,17 @@ def _last_line_start(reader, size):
             return start + newline + 1
         end = start
     return 0
+
+
+def line_written(crawler, item):
+    """Whether a feed of this run wrote the item's line whole. Feeds of other formats, whose exporters
+    do not say, are taken at Scrapy's word."""
+    feeds = crawler.get_extension(FeedExporter)
+    exporters = [slot.exporter for slot in feeds.slots] if feeds else []
+    telling = [exporter for exporter in exporters if hasattr(exporter, "written")]
+    if not telling:
+        return bool(exporters)
+    return any(exporter.written == (item.get("id"), item.get("version")) for exporter in telling)
 
 
 def local_path(feed_uri):

@@ -15,7 +15,7 @@ from scrapy import Request, signals
 from scrapy.exceptions import NotConfigured
 from scrapy.extensions.feedexport import FeedExporter
 
-from crawler.exporters import local_path
+from crawler.exporters import line_written, local_path
 from crawler.items import Article
 from crawler.state import ArticleState, SeenVersion, state_path
 
@@ -98,21 +98,13 @@ class IncrementalState:
         (self._requested if requested else self._skipped).add(article_id)
 
     def item_scraped(self, item, spider):
-        # Seen only if a feed wrote its line: a feed that failed must not lose the article.
-        key = (item["id"], item["version"])
+        # Seen only if a feed wrote its line: a feed that failed must not lose the article
+        # (crawler.verdict counts it as failed).
         emitted = self._emitting.pop(item["id"], None)
-        exporter = self.crawler.get_extension(FeedExporter)
-        if exporter and any(getattr(slot.exporter, "written", None) == key for slot in exporter.slots):
+        if line_written(self.crawler, item):
             self._unstored[item["id"]] = emitted or self._seen_version(item, content_hash(item))
             if len(self._unstored) >= UNSTORED_MAX:
                 self._store()
-        else:
-            stats = self.crawler.stats
-            stats.inc_value("articles/not_written")
-            # Not delivered: a failure in the Summary, not the new or updated article the pipeline counted.
-            stats.inc_value("articles/updated" if item["version"] > 1 else "articles/new", -1)
-            stats.inc_value("articles/failed/not_written")
-            logger.error("%s was not written to any feed; it stays unseen and will be emitted again", item["url"])
 
     def item_dropped(self, item, spider):
         if isinstance(item, Article):

@@ -11,6 +11,9 @@ import logging
 
 from scrapy import signals
 
+from crawler.exporters import line_written
+from crawler.items import Article
+
 logger = logging.getLogger(__name__)
 
 
@@ -24,7 +27,17 @@ class RunVerdict:
         extension = cls(crawler)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(extension.item_error, signal=signals.item_error)
+        # Connected after FeedExporter (a lower EXTENSIONS order), so the line is written or not.
+        crawler.signals.connect(extension.item_scraped, signal=signals.item_scraped)
         return extension
+
+    def item_scraped(self, item):
+        if isinstance(item, Article) and not line_written(self.crawler, item):
+            # Not delivered: a failure in the Summary, not the new or updated article the pipeline counted.
+            self.stats.inc_value("articles/not_written")
+            self.stats.inc_value("articles/updated" if item["version"] > 1 else "articles/new", -1)
+            self.stats.inc_value("articles/failed/not_written")
+            logger.error("%s was not written to any feed", item["url"])
 
     def item_error(self, item, failure):
         # A pipeline that raised lost the article: it must show in the Summary as failed, not as

@@ -3,6 +3,7 @@ work ends with exit code 1 or 2 and the documented last line, never a traceback.
 
 import json
 import os
+import resource
 import signal
 import sqlite3
 import subprocess
@@ -231,3 +232,27 @@ def test_a_killed_runs_output_damaged_in_the_middle_stops_the_next_run_with_one_
         "repair or delete that line (the article of a deleted line is emitted again), then run again")
     assert_no_traceback(result)
     assert not (tmp_path / "next.jsonl").exists()
+
+
+def test_a_full_disk_fails_the_run_and_leaves_only_whole_lines(tmp_path, mirror):
+    """RLIMIT_FSIZE stands in for a full disk: the write that crosses it is cut short, the next ones fail."""
+    output = tmp_path / "full.jsonl"
+
+    def small_disk():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (4000, 4000))
+
+    command = crawl_command(output, {"RFI_BASE_URL": mirror.base_url, "INCREMENTAL": "0"})
+    command[command.index("-O")] = "-o"
+    result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=120, env=CRAWL_ENV,
+                            preexec_fn=small_disk)
+    written = output.read_bytes()
+    lines = written.splitlines()
+    assert 0 < len(lines) < len(SPECS) and written.endswith(b"\n")
+    assert all(json.loads(line)["id"] for line in lines)
+    assert result.returncode == 1
+    unwritten = len(SPECS) - len(lines)
+    assert last_line(result) == f"rfi_cn: failed: {unwritten} articles could not be written to the output"
+    assert f"failed {unwritten} {{not_written: {unwritten}}}" in result.stderr
+    assert result.stderr.count(f"Cannot write to {output} (File too large)") == unwritten
+    assert_no_traceback(result)

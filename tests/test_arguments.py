@@ -1,10 +1,14 @@
 """Spider arguments, decided in-process: what is accepted, and the one line for what is not."""
 
+import subprocess
+import sys
+
 import pytest
 
 from crawler.arguments import ArgumentError, parse_arguments
 from crawler.settings import RFI_BASE_URL, RFI_SECTIONS
 from crawler.urls import ArticleURLs
+from tests.conftest import CRAWL_ENV, REPO
 
 URLS = ArticleURLs(RFI_BASE_URL, "cn")
 
@@ -42,3 +46,11 @@ def test_the_documented_forms_are_accepted():
     assert parse(refresh="1").refresh is True
     assert parse(urls="https://www.rfi.fr/cn/中国/20240101-x,").urls == [
         "https://www.rfi.fr/cn/%E4%B8%AD%E5%9B%BD/20240101-x"]
+
+
+def test_an_unknown_spider_is_one_line():
+    result = subprocess.run([sys.executable, "-m", "scrapy", "crawl", "rfi_xx"], cwd=REPO, capture_output=True,
+                            text=True, timeout=60, env=CRAWL_ENV)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == "rfi_xx: bad argument: no spider of that name; spiders: rfi_cn"
+    assert "Traceback" not in result.stderr

@@ -44,6 +44,9 @@ class Command(ScrapyCrawlCommand):
         if len(args) != 1:
             raise UsageError("give exactly one spider name")
         name = args[0]
+        if name not in self.crawler_process.spider_loader.list():
+            known = ", ".join(sorted(self.crawler_process.spider_loader.list()))
+            return self._end(name, 2, f"no spider of that name; spiders: {known}")
         crawler = self._create_crawler(name)
         try:
             check_before_crawling(crawler, opts.spargs)

@@ -112,15 +112,13 @@ class ErrorMonitor(ThresholdMonitor):
 
 
 class FailTheRun(Action):
-    """A failed monitor fails the run: one line in the stats, which the crawl command turns into exit code 1."""
+    """A failed monitor fails the run: its report, one line, goes to the stats, where crawler.verdict reads it."""
 
     def run_action(self):
         reasons = [f"{result.monitor.name}: {result.reason}" for result in self.result.monitors_failed_results]
         report = "data quality: " + " | ".join(" ".join(str(reason).split()) for reason in reasons)
         logger.error("Monitors failed: %s", report)
-        stats = self.data.crawler.stats
-        if not stats.get_value("run/failure"):
-            stats.set_value("run/failure", report)
+        self.data.crawler.stats.set_value("monitors/failure", report)
 
 
 class SpiderCloseMonitorSuite(MonitorSuite):

@@ -129,6 +129,6 @@ EXTENSIONS = {
     # Owns the state file; marks an article seen once its line is in the output.
     "crawler.incremental.IncrementalState": 100,
     # Decides whether the run failed and counts every article discovered in one outcome; the crawl
-    # command ends the log with the Summary of those counts.
-    "crawler.verdict.RunVerdict": 500,
+    # command ends the log with the Summary of those counts. After spidermon (500), whose report it reads.
+    "crawler.verdict.RunVerdict": 900,
 }

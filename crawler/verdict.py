@@ -1,8 +1,8 @@
 """Whether a run failed, decided from its stats, and the Summary of what became of each article.
 
-RunVerdict decides when the spider closes and stores the one-line reason as
-`run/failure`; the `crawl` command turns it into exit code 1 and ends the log
-with the Summary. Only a run that finished counts as a success: a stopped or
+RunVerdict decides when the spider closes, from its own counts and the monitors'
+report (crawler.monitors), and stores the one-line reason as `run/failure`; the
+`crawl` command turns it into exit code 1 and ends the log with the Summary. Only a run that finished counts as a success: a stopped or
 paused run (Ctrl-C, SIGTERM, scrapyd's cancel) exits 1 as well, since its
 articles are not all in.
 """
@@ -48,7 +48,9 @@ class RunVerdict:
 
     def spider_closed(self, spider, reason):
         account_for_every_article(self.stats, finished=reason == "finished")
-        failure = run_failure(self.stats, self.crawler.settings, reason)
+        # The monitors ran first (a lower EXTENSIONS order); what they found fails the run unless
+        # the run failed for a reason of its own.
+        failure = run_failure(self.stats, self.crawler.settings, reason) or self.stats.get_value("monitors/failure")
         if failure:
             self.stats.set_value("run/failure", failure)
             logger.error("Run failed: %s", failure)

@@ -24,6 +24,7 @@ from crawler.articles import Skip, article_from_feedx, article_from_response
 from crawler.items import Article
 from crawler.middlewares import LeftTheSite, origin
 from crawler.monitors import record_coverage
+from crawler.run_checks import check_run
 from crawler.urls import ArticleURLs, article_date, article_id, needs_no_encoding
 
 logger = logging.getLogger(__name__)
@@ -59,39 +60,33 @@ class RfiCnSpider(scrapy.Spider):
         "CONCURRENT_ITEMS": 1,
     }
 
-    def __init__(self, *args, since=None, until=None, sections=None, urls=None, source=None, archive=None,
-                 refresh=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._raw_arguments = dict(
-            since=since, until=until, sections=sections, urls=urls, source=source, archive=archive, refresh=refresh
-        )
+    def __init__(self, *args, **arguments):
+        # Schedulers add arguments of their own (scrapyd: _job=<job id>); they start with "_" and
+        # become attributes, as Scrapy makes them. Ours are parsed (from_crawler), never attributes.
+        super().__init__(*args, **{name: value for name, value in arguments.items() if name.startswith("_")})
+        self._arguments = {name: value for name, value in arguments.items() if not name.startswith("_")}
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
+        """The spider of one run: its arguments parsed and its outputs checked, once, before anything
+        is opened or downloaded (ArgumentError, RunRefused)."""
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.article_urls = ArticleURLs(crawler.settings.get("RFI_BASE_URL"), cls.edition)
-        spider.run = cls.check_arguments(crawler.settings, **spider._raw_arguments)
+        settings = crawler.settings
+        spider.article_urls = ArticleURLs(settings.get("RFI_BASE_URL"), cls.edition)
+        spider.run = parse_arguments(spider.article_urls, settings.getlist("RFI_SECTIONS"), **spider._arguments)
+        check_run(settings, cls.name, inputs=spider.run.archive_files)
         # Every request, redirects included, stays on these origins (crawler.middlewares.StayOnTheSite).
-        spider.allowed_origins = {origin(crawler.settings.get("RFI_BASE_URL"))}
+        spider.allowed_origins = {origin(settings.get("RFI_BASE_URL"))}
         if spider.run.source == "feedx":
-            spider.allowed_origins.add(origin(crawler.settings.get("FEEDX_URL")))
+            spider.allowed_origins.add(origin(settings.get("FEEDX_URL")))
         spider.reads_local_files = spider.run.source == "archive"
         crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
         spider.feedx_items = itertools.count()
         spider.refresh = spider.run.refresh
         spider.discovered = set()
-        spider.max_listing_size = crawler.settings.getint("DOWNLOAD_MAXSIZE")
-        spider.coverage_fields = tuple(crawler.settings.getdict("RFI_FIELD_COVERAGE"))
+        spider.max_listing_size = settings.getint("DOWNLOAD_MAXSIZE")
+        spider.coverage_fields = tuple(settings.getdict("RFI_FIELD_COVERAGE"))
         return spider
-
-    @classmethod
-    def check_arguments(cls, settings, **arguments):
-        """RunArguments, or ArgumentError before anything is downloaded."""
-        article_urls = ArticleURLs(settings.get("RFI_BASE_URL"), cls.edition)
-        known_sections = settings.getlist("RFI_SECTIONS")
-        # Schedulers add arguments of their own (scrapyd: _job=<job id>); they start with "_".
-        ours = {name: value for name, value in arguments.items() if value is not None and not name.startswith("_")}
-        return parse_arguments(article_urls, known_sections, **ours)
 
     # -- where the articles are listed ------------------------------------------------
 

@@ -156,4 +156,5 @@ def test_unreachable_site_fails_quickly_with_one_line(tmp_path, base_url):
     assert time.monotonic() - started < 60
     assert result.returncode == 1
     assert result.last_line.startswith("rfi_cn: failed: cannot reach the site: ")
+    assert "Traceback" not in result.stderr
     assert result.items == []

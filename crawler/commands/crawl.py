@@ -39,6 +39,7 @@ class Command(ScrapyCrawlCommand):
             known = ", ".join(sorted(self.crawler_process.spider_loader.list()))
             return self._end(name, 2, f"no spider of that name; spiders: {known}")
         crawler = self._create_crawler(name)
+        logging.getLogger("scrapy.downloadermiddlewares.robotstxt").addFilter(_without_traceback)
         started = self.crawler_process.crawl(crawler, **opts.spargs)
         bootstrap_error = _retrieve_error(started)
         self.crawler_process.start()
@@ -65,6 +66,13 @@ class Command(ScrapyCrawlCommand):
         kind = "bad argument" if exitcode == 2 else "failed"
         print(f"{spider_name}: {kind}: {reason}", file=sys.stderr)
         self.exitcode = exitcode
+
+
+def _without_traceback(record):
+    """Scrapy's robots.txt middleware logs a site it cannot reach with the download error's traceback;
+    its message already names the error, and the run ends with the reason in one line."""
+    record.exc_info = record.exc_text = None
+    return True
 
 
 def _retrieve_error(started):

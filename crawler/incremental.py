@@ -1,10 +1,13 @@
 """Incremental runs: fetch and emit only what is new or changed since the last run.
 
-- IncrementalState (extension) owns the state file for the run, settles what a
-  killed run left, and stores a version as seen once its line is written.
-- SkipUnchangedArticles (spider middleware) drops requests for article pages
-  the state holds, unless their listing shows them modified since.
-- crawler.pipelines.VersionArticles numbers the versions and drops unchanged content.
+IncrementalState (extension) is the state's one owner: it opens the state file once, as the
+crawl starts, settles what a killed run left, and closes the file when the spider closes.
+Two components ask it, through its methods only:
+
+- SkipUnchangedArticles (spider middleware): should_fetch() for each listed article page,
+  remember_without_article() for a listed page that gave no article;
+- crawler.pipelines.VersionArticles: version_for() each article, mark_written() once a feed
+  wrote its line.
 """
 
 import hashlib
@@ -15,9 +18,9 @@ from scrapy import Request, signals
 from scrapy.exceptions import NotConfigured
 from scrapy.extensions.feedexport import FeedExporter
 
-from crawler.exporters import line_written, local_path
+from crawler.exporters import local_path
 from crawler.items import Article
-from crawler.state import ArticleState, SeenVersion, state_path
+from crawler.state import ArticleState, SeenVersion, StateError, state_path
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +28,7 @@ logger = logging.getLogger(__name__)
 # renditions differ between rfi.fr and feedx for the same text, so they are left out.
 CONTENT_FIELDS = ("title", "lede", "paragraphs")
 
-# Emitted versions held in memory before they are stored in one transaction.
+# Written versions held in memory before they are stored in one transaction.
 UNSTORED_MAX = 500
 
 
@@ -34,95 +37,125 @@ def content_hash(article):
     return hashlib.sha256(json.dumps(content, ensure_ascii=False, sort_keys=True).encode("utf-8")).hexdigest()
 
 
+def modified_since(article, known):
+    """RFI marked the article modified after the version emitted last: its `modified` is part of
+    the data, so the dataset gets a version with the new date even when the text is the same.
+    A source without the date (feedx gives none) never counts as a change."""
+    return bool(article.get("modified") and known.get("modified") and article["modified"] > known["modified"])
+
+
+def is_new_or_modified(known, listed_lastmod):
+    """Unknown, or listed with a lastmod newer than anything known of it."""
+    if known is None:
+        return True
+    newest_known = max(filter(None, (known["listed_lastmod"], known["modified"], known["published"])), default=None)
+    return bool(listed_lastmod and newest_known and listed_lastmod > newest_known)
+
+
 class IncrementalState:
-    def __init__(self, crawler):
-        self.crawler = crawler
-        self.state = ArticleState(state_path(crawler.settings, crawler.spidercls.name)).open()
-        if settled := self.state.settle_interrupted_runs(content_hash):
+    """What earlier runs emitted, and what this run lists, fetches and writes."""
+
+    def __init__(self, path, stats, outputs):
+        """`outputs` gives the files the run writes to; it is asked before the run's first line."""
+        self._state = ArticleState(path).open()
+        try:
+            settled = self._state.settle_interrupted_runs(content_hash)
+        except StateError:
+            self._state.close()
+            raise
+        if settled:
             logger.warning("Settled an interrupted run: its output holds %d articles; any other it fetched "
                            "will be emitted again", settled)
-        self._outputs = None
+        self._stats = stats
+        self._outputs = outputs
         self._run = None
+        # The newest lastmod any listing of this run gave each article, stored with its version.
+        self._listed_lastmod = {}
+        self._requested, self._skipped = set(), set()
+        # The content hash version_for() computed, kept until the line is written.
+        self._digests = {}
         # Versions written to the output and not yet stored: stored in batches, since a
         # transaction per article would cost more than extracting it. A kill loses none of
         # them: the next run reads them back from the output (ArticleState.settle_interrupted_runs).
         self._unstored = {}
-        self._emitting = {}
-        # The newest lastmod any listing of this run gave each article, stored with its version.
-        self.listed_lastmod = {}
-        self._requested, self._skipped = set(), set()
 
     @classmethod
     def from_crawler(cls, crawler):
         if not crawler.settings.getbool("INCREMENTAL"):
             raise NotConfigured
-        extension = cls(crawler)
-        # Connected after FeedExporter (a lower EXTENSIONS order), so its handler has
-        # written the line when ours marks the article seen.
-        crawler.signals.connect(extension.item_scraped, signal=signals.item_scraped)
-        crawler.signals.connect(extension.item_dropped, signal=signals.item_dropped)
-        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
-        return extension
+        owner = cls(state_path(crawler.settings, crawler.spidercls.name), crawler.stats,
+                    outputs=lambda: output_files(crawler))
+        # Connected before crawler.verdict.RunVerdict (a lower EXTENSIONS order), which reads
+        # articles/skipped_known when the spider closes.
+        crawler.signals.connect(owner.close, signal=signals.spider_closed)
+        return owner
 
-    @property
-    def refresh(self):
-        return getattr(self.crawler.spider, "refresh", False)
+    @classmethod
+    def for_crawler(cls, crawler):
+        """The run's state, or None when the run is not incremental."""
+        return crawler.get_extension(cls)
 
-    def outputs(self):
-        """Local files this run writes to, for settling after a kill."""
-        if self._outputs is None:
-            exporter = self.crawler.get_extension(FeedExporter)
-            slots = exporter.slots if exporter else []
-            self._outputs = [str(local_path(slot.uri) or slot.uri) for slot in slots]
-        return self._outputs
+    def should_fetch(self, article_id, listed_lastmod, always=False):
+        """Whether to fetch a listed article page: `always`, or when the state does not hold it, or
+        its listing shows it modified since."""
+        if listed_lastmod and listed_lastmod > (self._listed_lastmod.get(article_id) or ""):
+            self._listed_lastmod[article_id] = listed_lastmod
+        fetch = always or is_new_or_modified(self._known(article_id), listed_lastmod)
+        (self._requested if fetch else self._skipped).add(article_id)
+        return fetch
 
-    def known(self, article_id):
-        """What the state holds of an article, this run's emitted versions included."""
-        unstored = self._unstored.get(article_id)
-        return unstored._asdict() if unstored is not None else self.state.get(article_id)
+    def remember_without_article(self, article_id, url, listed_lastmod):
+        """A listed page gave no article under its id (a video page, the old URL of a redirect):
+        remembered, so that the next run does not fetch it again."""
+        self._state.remember_listing(article_id, url, listed_lastmod)
 
-    def will_emit(self, item, digest):
-        """The pipeline passes this version on to the feeds; before the run's first line, the
-        run's output files are recorded."""
+    def version_for(self, article):
+        """The version the article is emitted as, or None when the state holds this content already."""
+        digest = content_hash(article)
+        known = self._known(article["id"])
+        if known and known["content_hash"] == digest and not modified_since(article, known):
+            # Fetched again and unchanged: the listing's date keeps it from being fetched again.
+            self._state.touch(article["id"], self._listed_lastmod.get(article["id"]))
+            return None
         if self._run is None:
-            self._run = self.state.begin_run(self.outputs())
-        self._emitting[item["id"]] = self._seen_version(item, digest)
+            # Before the run's first line: a killed run is settled from these files.
+            self._run = self._state.begin_run(self._outputs())
+        self._digests[article["id"]] = digest
+        return known["version"] + 1 if known else 1
 
-    def _seen_version(self, item, digest):
-        return SeenVersion(item["id"], item["url"], item.get("published"), item.get("modified"),
-                           self.listed_lastmod.get(item["id"]), digest, item["version"])
+    def mark_written(self, article):
+        """The article's line is in the output: its version is held from now on."""
+        digest = self._digests.pop(article["id"], None) or content_hash(article)
+        self._unstored[article["id"]] = SeenVersion(
+            article["id"], article["url"], article.get("published"), article.get("modified"),
+            self._listed_lastmod.get(article["id"]), digest, article["version"])
+        if len(self._unstored) >= UNSTORED_MAX:
+            self._store()
 
-    def note_listing(self, article_id, lastmod, requested):
-        if lastmod and lastmod > (self.listed_lastmod.get(article_id) or ""):
-            self.listed_lastmod[article_id] = lastmod
-        (self._requested if requested else self._skipped).add(article_id)
-
-    def item_scraped(self, item, spider):
-        # Seen only if a feed wrote its line: a feed that failed must not lose the article
-        # (crawler.verdict counts it as failed).
-        emitted = self._emitting.pop(item["id"], None)
-        if line_written(self.crawler, item):
-            self._unstored[item["id"]] = emitted or self._seen_version(item, content_hash(item))
-            if len(self._unstored) >= UNSTORED_MAX:
-                self._store()
-
-    def item_dropped(self, item, spider):
-        if isinstance(item, Article):
-            self._emitting.pop(item["id"], None)
-
-    def spider_closed(self, spider):
+    def close(self):
         # An article one listing skipped and another requested counts as requested.
-        self.crawler.stats.set_value("articles/skipped_known", len(self._skipped - self._requested))
+        self._stats.set_value("articles/skipped_known", len(self._skipped - self._requested))
         self._store()
         if self._run is not None:
-            self.state.end_run(self._run)
-        self.crawler.stats.set_value("state/articles", self.state.count())
-        self.state.close()
+            self._state.end_run(self._run)
+        self._stats.set_value("state/articles", self._state.count())
+        self._state.close()
+
+    def _known(self, article_id):
+        """What the state holds of an article, this run's written versions included."""
+        unstored = self._unstored.get(article_id)
+        return unstored._asdict() if unstored is not None else self._state.get(article_id)
 
     def _store(self):
         if self._unstored:
-            self.state.store_seen(self._unstored.values())
+            self._state.store_seen(self._unstored.values())
             self._unstored = {}
+
+
+def output_files(crawler):
+    """The local files this run's feeds write to (a remote feed's URI as it is)."""
+    feeds = crawler.get_extension(FeedExporter)
+    return [str(local_path(slot.uri) or slot.uri) for slot in (feeds.slots if feeds else [])]
 
 
 class SkipUnchangedArticles:
@@ -132,14 +165,16 @@ class SkipUnchangedArticles:
     with a newer lastmod still request a page an earlier listing skipped.
     """
 
-    def __init__(self, crawler):
-        self.crawler = crawler
+    def __init__(self, state, refresh):
+        self.state = state
+        self.refresh = refresh
 
     @classmethod
     def from_crawler(cls, crawler):
-        if not crawler.settings.getbool("INCREMENTAL"):
+        state = IncrementalState.for_crawler(crawler)
+        if state is None:
             raise NotConfigured
-        return cls(crawler)
+        return cls(state, refresh=getattr(crawler.spider, "refresh", False))
 
     async def process_start(self, start):
         async for entry in start:
@@ -166,30 +201,13 @@ class SkipUnchangedArticles:
         return self.keep(entry)
 
     def remember_without_article(self, response, produced):
-        """An article page that gave no article under its listed id is remembered, so that
-        the next run does not fetch a video page, or the old URL of a redirect, again."""
         listed_id = response.meta.get("article_id") if response is not None else None
         if listed_id and listed_id not in produced:
-            incremental = self.crawler.get_extension(IncrementalState)
-            incremental.state.remember_listing(listed_id, response.url, response.meta.get("listed_lastmod"))
+            self.state.remember_without_article(listed_id, response.url, response.meta.get("listed_lastmod"))
 
     def keep(self, entry):
         article_id = entry.meta.get("article_id") if isinstance(entry, Request) else None
         if article_id is None:
             return True
-        incremental = self.crawler.get_extension(IncrementalState)
-        listed = entry.meta.get("listed_lastmod")
-        fetch = incremental.refresh or entry.meta.get("always_fetch") or self.is_new_or_modified(
-            incremental.known(article_id), listed
-        )
-        incremental.note_listing(article_id, listed, requested=fetch)
-        return fetch
-
-    @staticmethod
-    def is_new_or_modified(known, listed_lastmod):
-        """Unknown, or listed with a lastmod newer than anything known of it."""
-        if known is None:
-            return True
-        newest_known = max(filter(None, (known["listed_lastmod"], known["modified"], known["published"])),
-                           default=None)
-        return bool(listed_lastmod and newest_known and listed_lastmod > newest_known)
+        always = self.refresh or entry.meta.get("always_fetch", False)
+        return self.state.should_fetch(article_id, entry.meta.get("listed_lastmod"), always)

@@ -3,12 +3,14 @@
 import logging
 
 import fastjsonschema
+from scrapy import signals
 from scrapy.exceptions import DropItem
 from spidermon.contrib.scrapy.pipelines import ItemValidationPipeline
 from spidermon.contrib.scrapy.stats import NAMES
 from spidermon.contrib.validation.jsonschema.tools import get_schema_from
 
-from crawler.incremental import IncrementalState, content_hash
+from crawler.exporters import line_written
+from crawler.incremental import IncrementalState
 
 logger = logging.getLogger(__name__)
 
@@ -16,42 +18,40 @@ logger = logging.getLogger(__name__)
 class VersionArticles:
     """Number each emitted version of an article; drop content the dataset already holds.
 
-    A new article is version 1; changed content, or a later `modified` date, is
-    the stored version + 1; the same content fetched again is not emitted again. Without INCREMENTAL every
-    article is version 1.
+    The incremental state decides (crawler.incremental.IncrementalState.version_for): a new
+    article is version 1; changed content, or a later `modified` date, is the stored version + 1;
+    the same content fetched again is not emitted again. Once a feed has written the line, the
+    state holds that version. Without INCREMENTAL every article is version 1.
     """
 
     def __init__(self, crawler):
         self.crawler = crawler
+        self.stats = crawler.stats
+        self.state = IncrementalState.for_crawler(crawler)
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler)
+        pipeline = cls(crawler)
+        if pipeline.state is not None:
+            # Connected after FeedExporter (extensions are built before pipelines), so the line is
+            # written, or not, when the handler runs.
+            crawler.signals.connect(pipeline.item_scraped, signal=signals.item_scraped)
+        return pipeline
 
     def process_item(self, item):
-        incremental = self.crawler.get_extension(IncrementalState)
-        if incremental is None:
-            item["version"] = 1
-            self.crawler.stats.inc_value("articles/new")
-            return item
-        digest = content_hash(item)
-        listed_lastmod = incremental.listed_lastmod.get(item["id"])
-        known = incremental.known(item["id"])
-        if known and known["content_hash"] == digest and not modified_since(item, known):
-            incremental.state.touch(item["id"], listed_lastmod)
-            self.crawler.stats.inc_value("articles/unchanged")
+        version = self.state.version_for(item) if self.state else 1
+        if version is None:
+            self.stats.inc_value("articles/unchanged")
             raise DropItem(f"unchanged since the last run: {item['url']}", log_level="DEBUG")
-        item["version"] = known["version"] + 1 if known else 1
-        self.crawler.stats.inc_value("articles/updated" if item["version"] > 1 else "articles/new")
-        incremental.will_emit(item, digest)
+        item["version"] = version
+        self.stats.inc_value("articles/updated" if version > 1 else "articles/new")
         return item
 
-
-def modified_since(item, known):
-    """RFI marked the article modified after the version emitted last: its `modified` is part of
-    the data, so the dataset gets a version with the new date even when the text is the same.
-    A source without the date (feedx gives none) never counts as a change."""
-    return bool(item.get("modified") and known.get("modified") and item["modified"] > known["modified"])
+    def item_scraped(self, item):
+        # Held only if a feed wrote its line: a feed that failed must not lose the article
+        # (crawler.verdict counts it as failed).
+        if line_written(self.crawler, item):
+            self.state.mark_written(item)
 
 
 class ValidateArticles(ItemValidationPipeline):

@@ -86,11 +86,13 @@ DOWNLOADER_MIDDLEWARES = {
 RETRY_AFTER_MAX = 120
 
 SPIDER_MIDDLEWARES = {
-    # Drops requests for article pages the state holds unchanged, before they are scheduled.
+    # Asks the incremental state (IncrementalState, in EXTENSIONS) about each listed article page:
+    # one it holds and whose listing shows no change since is dropped before it is scheduled.
     "crawler.incremental.SkipUnchangedArticles": 950,
 }
 ITEM_PIPELINES = {
-    # Numbers versions and drops content the dataset already holds.
+    # Asks the incremental state for the article's version: 1 when new, +1 when its content or its
+    # `modified` date changed; drops it when unchanged. Once its line is written, the state holds it.
     "crawler.pipelines.VersionArticles": 800,
     # Checks every emitted item against the JSON Schema; errors are counted for the monitors.
     "crawler.pipelines.ValidateArticles": 900,
@@ -126,7 +128,10 @@ EXTENSIONS = {
     "crawler.jobdir.ForgetFinishedJob": 600,
     # Runs the monitors above when the spider closes.
     "spidermon.contrib.scrapy.extensions.Spidermon": 500,
-    # Owns the state file; marks an article seen once its line is in the output.
+    # The incremental state's one owner, asked by SkipUnchangedArticles and VersionArticles: opens
+    # STATE_DIR/<spider>.sqlite3 once as the crawl starts (a locked or damaged file stops the run),
+    # settles a killed run, and closes the file when the spider closes, before RunVerdict reads
+    # what it counted.
     "crawler.incremental.IncrementalState": 100,
     # Decides whether the run failed and counts every article discovered in one outcome; the crawl
     # command ends the log with the Summary of those counts. After spidermon (500), whose report it reads.

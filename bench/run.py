@@ -508,7 +508,8 @@ def markdown(results: dict, command: str, notes: str = "") -> str:
         f"`ArticleState.get()` timed one call at a time: {next(iter(results['state']['sizes'].values()))['as is']['lookups']:,} "
         f"look-ups (three held ids for one unknown) on a freshly opened state, in {results['state']['rounds']} rounds "
         "that take turns between the sizes; each figure is the median of the rounds' figures. `open()` is "
-        "`ArticleState.open()`, its `PRAGMA quick_check` included (a run opens the state twice).",
+        "`ArticleState.open()` of a file the last run closed cleanly (once per run; `PRAGMA quick_check` "
+        "runs only after a run that did not close it).",
         "",
         "## Profile of (b)",
         "",

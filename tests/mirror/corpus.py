@@ -2,7 +2,15 @@
 
 Expectations computed here (title, date, lede, paragraphs) are compared with what
 the crawler extracts, so this reader shares no code with it: regexes for the
-header, lxml for the body. The text itself is never copied into the repository.
+header, lxml for the item. It reads the item as feedx lays it out, not by RFI's
+class names, which feedx strips:
+
+    <div>DD/MM/YYYY - HH:MM</div> <img> <p><strong>LEDE</strong></p> <div>BODY</div> TRAILERS
+
+The body's text is its own paragraphs, headings and list items; what else RFI
+puts in a body (figures, cards, ads, promo slots, players) sits in elements of
+its own. The trailers (share block, author box, feedx's footer) follow the body.
+The text itself is never copied into the repository.
 """
 
 from __future__ import annotations
@@ -25,20 +33,10 @@ REPO = Path(__file__).resolve().parents[2]
 DEFAULT_CORPUS = Path("..") / "shared" / "corpus" / "feedx-rfi"
 
 HEADER = re.compile(r"<!--(\d+)-->\n\[(.*)\]\((\S*)\)\n-{3,}\n\n", re.S)
-DATE = re.compile(r"\s*<div>\s*(\d\d)/(\d\d)/(\d{4}) - (\d\d):(\d\d)\s*</div>")
-IMAGE = re.compile(r'\s*(?:<img\s+src="([^"]*)"[^>]*>|Array)')
-LEDE = re.compile(r"\s*<p>\s*<strong>(.*?)</strong>\s*</p>", re.S)
-# Where the article body ends in a feedx item: share block, author box, feedx footer.
-TRAILERS = (re.compile(r"<div>\s*<div>\s*分享\s*:"), re.compile(r"(?:<div>\s*)+<span>作者："),
-            re.compile(r"<br>\s*<hr>\s*<div>\s*获取更多RSS"))
-
-BLOCKS = {"p", "h2", "h3", "h4", "h5", "h6", "li"}
-SKIP_TAGS = {"figure", "figcaption", "aside", "button", "script", "style", "svg", "iframe", "header", "footer", "nav"}
-SKIP_ATTRS = ("data-selfpromo-newsletter", "data-selfpromo-app", "data-readmore-target", "data-readmore-unlocker",
-              "data-tms-ad-type", "data-root-share")
-SKIP_CLASSES = {"m-interstitial", "m-block-ad", "m-em-flash", "a-read-more", "o-self-promo", "o-aside-content",
-                "m-share-bar", "t-content__shares", "m-from-author", "m-item-list-article"}
-FEEDX_LABELS = ("分享 :", "分享:", "作者：")  # first child of feedx's share block and author box
+DATE = re.compile(r"(\d\d)/(\d\d)/(\d{4}) - (\d\d):(\d\d)")
+TEXT_BLOCKS = {"p", "h2", "h3", "h4", "h5", "h6"}
+LISTS = {"ul", "ol"}
+AUTHOR_BOX_LINKS = "descendant-or-self::div[span[normalize-space()='作者：']]/a"
 
 
 @dataclass
@@ -92,51 +90,30 @@ def repair_feedx_markup(markup: str) -> str:
 
 # ---------------------------------------------------------------- paragraphs
 
-def _classes(el) -> set:
-    return set((el.get("class") or "").split())
-
-
-def _excluded(el) -> bool:
-    """Is this element boilerplate (figure, card, ad, promo, share, author box, feedx footer)?"""
-    if not isinstance(el.tag, str):
-        return True
-    if el.tag in SKIP_TAGS or any(a in el.attrib for a in SKIP_ATTRS) or _classes(el) & SKIP_CLASSES:
-        return True
-    if el.tag == "a" and el.find(".//figure") is not None:
-        return True
-    if el.tag == "div":
-        first = next((c for c in el if isinstance(c.tag, str)), None)
-        labelled = first is not None and first.tag in ("div", "span") and collapse(first.text_content()) in FEEDX_LABELS
-        return labelled or collapse(el.text or "").startswith("获取更多RSS")
-    return False
-
-
 def block_text(el) -> str:
     """Text of a block: entities decoded, nested tags flattened without added spaces, whitespace collapsed."""
     return collapse("".join(el.itertext()))
 
 
-def extract_paragraphs(root) -> list:
-    """Text blocks (p, h2-h6, li) in document order under root, boilerplate excluded, empty ones dropped."""
-    out = []
-
-    def walk(el):
-        for child in el:
-            if _excluded(child):
-                continue
-            if child.tag in BLOCKS and not any(d.tag in BLOCKS for d in child.iterdescendants() if isinstance(d.tag, str)):
-                text = block_text(child)
-                if text:
-                    out.append(text)
-            else:
-                walk(child)
-
-    walk(root)
-    return out
+def extract_paragraphs(body) -> list:
+    """The body's own text blocks in order, empty ones dropped: its child paragraphs and headings, and
+    the items of its child lists."""
+    blocks = []
+    for child in body:
+        if child.tag in LISTS:
+            blocks += [block_text(item) for item in child.iterchildren("li")]
+        elif child.tag in TEXT_BLOCKS:
+            blocks.append(block_text(child))
+    return [text for text in blocks if text]
 
 
 def parse_fragment(markup: str):
     return lxml.html.fragment_fromstring(markup or "<p></p>", create_parent="div")
+
+
+def inner_html(element) -> str:
+    return html.escape(element.text or "", quote=False) + "".join(
+        lxml.html.tostring(child, encoding="unicode") for child in element)
 
 
 # ---------------------------------------------------------------- items
@@ -149,30 +126,24 @@ def read_item(path: Path) -> CorpusItem:
     fetched, title, link = header.groups()
     if not link:
         raise Skip("no_link", path.name)
-    rest = raw[header.end():]
 
-    date = DATE.match(rest)
+    # Top-level elements in feedx's order; all but the date may be missing.
+    nodes = [node for node in parse_fragment(repair_feedx_markup(raw[header.end():].strip()))
+             if isinstance(node.tag, str)]
+    date = DATE.fullmatch(collapse(nodes[0].text_content())) if nodes and nodes[0].tag == "div" else None
     if not date:
         raise Skip("no_date", path.name)
     day, month, year, hour, minute = map(int, date.groups())
     local = datetime(year, month, day, hour, minute, tzinfo=paris_tz())
-    rest = rest[date.end():]
+    nodes.pop(0)
+    image = nodes.pop(0) if nodes and nodes[0].tag == "img" else None
+    lede = nodes.pop(0) if nodes and nodes[0].tag == "p" and nodes[0].find("strong") is not None else None
+    body = nodes.pop(0) if nodes and nodes[0].tag == "div" else lxml.html.Element("div")
+    trailers = nodes
 
-    image = IMAGE.match(rest)
-    image_url = None
-    if image:
-        image_url = html.unescape(image.group(1)) if image.group(1) else None
-        rest = rest[image.end():]
-
-    lede = None
-    match = LEDE.match(rest)
-    if match:
-        lede = block_text(parse_fragment(match.group(0))) or None
-        rest = rest[match.end():]
-
-    repaired = repair_feedx_markup(rest.strip())
-    authors = [collapse(a.text_content()) for a in parse_fragment(repaired).xpath(
-        "//div[span[normalize-space()='作者：']]/a") if collapse(a.text_content())]
+    image_url = image.get("src") if image is not None else None
+    lede_text = block_text(lede) if lede is not None else ""
+    authors = [collapse(a.text_content()) for trailer in trailers for a in trailer.xpath(AUTHOR_BOX_LINKS)]
     return CorpusItem(
         file=path.name,
         link=link,
@@ -180,11 +151,11 @@ def read_item(path: Path) -> CorpusItem:
         title=collapse(html.unescape(title)),
         published_utc=local.astimezone(timezone.utc).isoformat(),
         fetched_at_ms=int(fetched),
-        image_url=image_url,
-        lede=lede,
-        paragraphs=extract_paragraphs(parse_fragment(repaired)),
-        body_html=_body_only(repaired),
-        authors=authors,
+        image_url=image_url or None,
+        lede=lede_text or None,
+        paragraphs=extract_paragraphs(body),
+        body_html=inner_html(body),
+        authors=[name for name in authors if name],
     )
 
 
@@ -210,16 +181,6 @@ def classify(path: Path):
     if not item.paragraphs:
         return None, "no_paragraphs"
     return item, None
-
-
-def _body_only(markup: str) -> str:
-    """The body's inner HTML: up to the first trailer, without feedx's wrapping <div>."""
-    cut = min([m.start() for t in TRAILERS if (m := t.search(markup))] + [len(markup)])
-    body = markup[:cut].strip()
-    opening = re.match(r"<div\s*>", body)
-    if opening and body.endswith("</div>"):
-        body = body[opening.end():-len("</div>")]
-    return body
 
 
 def load_corpus(path=None) -> list:

@@ -14,6 +14,12 @@ SCHEMA = json.loads((REPO / "crawler" / "schemas" / "article.json").read_text(en
 VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
 
 
+def pytest_configure(config):
+    # crawler.monitors silences spidermon's Spider.log() warning; pytest resets warning filters per test.
+    config.addinivalue_line("filterwarnings",
+                            r"ignore:Spider\.log\(\) is deprecated:scrapy.exceptions.ScrapyDeprecationWarning")
+
+
 class CrawlResult:
     def __init__(self, process, output):
         self.returncode = process.returncode
@@ -26,10 +32,27 @@ class CrawlResult:
         lines = self.stderr.strip().splitlines()
         return lines[-1] if lines else ""
 
+    @property
+    def summary(self):
+        return summary_line(self.stderr)
+
     def by_path(self):
         from urllib.parse import unquote, urlsplit
 
         return {unquote(urlsplit(item["url"]).path): item for item in self.items}
+
+
+def assert_valid(item):
+    """The item matches the JSON Schema."""
+    errors = sorted(VALIDATOR.iter_errors(item), key=str)
+    assert not errors, f"{item.get('url')}: {errors[0].message} at {list(errors[0].absolute_path)}"
+
+
+def summary_line(log):
+    """The `Summary: …` line a run ends its log with."""
+    lines = [line for line in log.splitlines() if "Summary: " in line]
+    assert lines, f"no Summary line in the log: {log[-2000:]}"
+    return "Summary: " + lines[-1].split("Summary: ", 1)[1]
 
 
 def crawl_command(output, settings, arguments=()):
@@ -52,8 +75,7 @@ def run_crawl(tmp_path, *arguments, settings=None, timeout=180, output_name="out
     process = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=timeout, env=CRAWL_ENV)
     result = CrawlResult(process, output)
     for item in result.items:
-        errors = sorted(VALIDATOR.iter_errors(item), key=str)
-        assert not errors, f"{item.get('url')}: {errors[0].message} at {list(errors[0].absolute_path)}"
+        assert_valid(item)
     for line in result.lines:
         assert "\\u" not in line, "output must be UTF-8, not \\u escapes"
     return result

@@ -4,22 +4,16 @@ discovered = new + updated + unchanged + dropped + failed."""
 import dataclasses
 import logging
 import re
-from datetime import timedelta
 
-import pytest
 from scrapy.http import HtmlResponse, XmlResponse
-from scrapy.utils.test import get_crawler
 
 from crawler import settings as project
-from crawler.spiders.rfi_cn import RfiCnSpider
 from crawler.verdict import account_for_every_article, summary
-from tests.conftest import run_crawl
 from tests.fixtures.articles import ARTICLES
+from tests.inprocess import Run, Site
 from tests.mirror.render import render_article_page
-from tests.mirror.server import Mirror
 from tests.mirror.site import build_site
 
-SITE_SETTINGS = ("RFI_BASE_URL", "FEEDX_URL", "RFI_SECTIONS", "DOWNLOAD_MAXSIZE", "RFI_FIELD_COVERAGE")
 SUMMARY = re.compile(
     r"Summary: discovered (\d+), fetched (\d+), new (\d+), updated (\d+), skipped as unchanged (\d+), "
     r"dropped (\d+) \{(.*?)\}, failed (\d+) \{(.*?)\}"
@@ -27,18 +21,15 @@ SUMMARY = re.compile(
 
 
 def spider_in_process(**arguments):
-    crawler = get_crawler(RfiCnSpider, {**{name: getattr(project, name) for name in SITE_SETTINGS},
-                                        "INCREMENTAL": False})
-    spider = RfiCnSpider.from_crawler(crawler, **arguments)
-    crawler.spider = spider
-    crawler.stats.open_spider()
-    return spider, crawler.stats
+    run = Run(**arguments)
+    return run.spider, run.stats
 
 
 def outcomes(stats):
-    """(discovered, the sum of new, updated, unchanged, dropped and failed)."""
-    line = summary(stats)
-    match = SUMMARY.match("Summary: " + line)
+    """(discovered, the sum of new, updated, unchanged, dropped and failed) from the Summary."""
+    line = "Summary: " + summary(stats)
+    match = SUMMARY.fullmatch(line)
+    assert match, f"not a Summary line: {line}"
     discovered, _, new, updated, unchanged, dropped, _, failed, _ = match.groups()
     return int(discovered), int(new) + int(updated) + int(unchanged) + int(dropped) + int(failed)
 
@@ -57,6 +48,23 @@ def test_a_page_that_breaks_the_extractor_is_one_failed_article(monkeypatch, cap
         assert spider.parse_article(response) == []
     assert stats.get_value("articles/failed/extraction_error") == 1
     assert f"Article {url} could not be extracted" in caplog.text
+    assert "RecursionError" in caplog.text
+    assert outcomes(stats) == (1, 1)
+
+
+def test_a_feedx_item_that_breaks_the_extractor_is_one_failed_article(monkeypatch, caplog):
+    spider, stats = spider_in_process(source="feedx")
+
+    def breaks(*_):
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr("crawler.spiders.rfi_cn.article_from_feedx", breaks)
+    link = "https://www.rfi.fr/cn/中国/20240301-坏条目"
+    body = f"<rss><channel><item><title>坏条目</title><link>{link}</link></item></channel></rss>".encode("utf-8")
+    with caplog.at_level(logging.ERROR):
+        assert list(spider.parse_feedx_feed(XmlResponse(project.FEEDX_URL, body=body), body)) == []
+    assert stats.get_value("articles/failed/extraction_error") == 1
+    assert f"Article {project.FEEDX_URL} ({link}) could not be extracted" in caplog.text
     assert "RecursionError" in caplog.text
     assert outcomes(stats) == (1, 1)
 
@@ -126,55 +134,30 @@ def test_an_article_with_no_outcome_is_shown_as_failed_not_left_out(caplog):
     assert stats.get_value("articles/failed/interrupted") == 2
 
 
-def summary_counts(result):
-    line = next(line for line in reversed(result.stderr.splitlines()) if "Summary:" in line)
-    discovered, fetched, new, updated, unchanged, dropped, dropped_reasons, failed, failed_reasons = \
-        SUMMARY.search(line).groups()
-    return {"discovered": int(discovered), "new": int(new), "updated": int(updated), "unchanged": int(unchanged),
-            "dropped": int(dropped), "failed": int(failed), "reasons": dropped_reasons + ", " + failed_reasons}
-
-
-@pytest.mark.parametrize("incremental", ["1", "0"])
-def test_the_summary_adds_up_on_a_crawl_where_everything_goes_wrong(tmp_path, incremental):
+def test_the_summary_adds_up_on_a_crawl_where_everything_goes_wrong():
     specs = [fixture.spec for fixture in ARTICLES[:4]]
-    fine, moved_target = specs[0], specs[1]
-    state = tmp_path / "state"
-    with Mirror() as mirror, Mirror() as elsewhere:
-        build_site(mirror, specs)
-        build_site(elsewhere, specs)
-        troubles = {
-            "/cn/中国/20240301-视频": ("<html><head><script type='application/ld+json'>{\"@type\": \"VideoObject\"}"
-                                    "</script></head><body><h1>视频</h1></body></html>", 200, {}),
-            "/cn/中国/20240301-不存在": ("", 404, {}),
-            "/cn/中国/20240301-搬家": (b"", 301, {"Location": mirror.url(moved_target.path)}),
-            "/cn/中国/20240301-外站": (b"", 302, {"Location": elsewhere.url(fine.path)}),
-            "/cn/中国/20240301-无正文": ("<html><body><h1 class='t-content__title'>只有标题</h1></body></html>", 200, {}),
-            "/cn/中国/20240301-深层": (render_article_page(dataclasses.replace(
-                fine, path="/cn/中国/20240301-深层", body_html="<div>" * 1000 + "<p>藏得很深的一段。</p>" + "</div>" * 1000,
-            )), 200, {}),
-        }
-        for path, (body, status, headers) in troubles.items():
-            mirror.add(path, body, status=status, headers=headers)
-        items = "".join(f"<item><title>t</title><link>{mirror.url(path)}</link></item>"
-                        for path in [*troubles, *(spec.path for spec in specs)])
-        mirror.add("/cn/rss", f"<rss><channel>{items}<item><title>没有链接</title></item></channel></rss>",
-                   content_type="application/rss+xml")
-        settings = {"RFI_BASE_URL": mirror.base_url, "STATE_DIR": str(state), "INCREMENTAL": incremental}
-        first = run_crawl(tmp_path, settings=settings, output_name="first.jsonl")
-        changed = dataclasses.replace(specs[2], modified=specs[2].published + timedelta(days=1),
-                                      body_html=specs[2].body_html + "<p>更新后新增的一段。</p>")
-        mirror.add(changed.path, render_article_page(changed))
-        second = run_crawl(tmp_path, "refresh=1", settings=settings, output_name="second.jsonl")
-        assert elsewhere.requests == []
-    for result in (first, second):
-        counts = summary_counts(result)
-        assert counts["discovered"] == len(troubles) + len(specs)
-        assert counts["discovered"] == sum(counts[name] for name in ("new", "updated", "unchanged", "dropped", "failed"))
-        assert "unaccounted" not in counts["reasons"]
-    assert summary_counts(first)["new"] == len(specs) + 1  # the deep page is an article too
-    if incremental == "1":
-        assert summary_counts(second)["updated"] == 1
-        assert summary_counts(second)["unchanged"] == len(specs)
+    site = Site()
+    build_site(site, specs)
+    troubles = {
+        "/cn/中国/20240301-视频": "<html><head><script type='application/ld+json'>{\"@type\": \"VideoObject\"}"
+                                "</script></head><body><h1>视频</h1></body></html>",
+        "/cn/中国/20240301-无正文": "<html><body><h1 class='t-content__title'>只有标题</h1></body></html>",
+        "/cn/中国/20240301-深层": render_article_page(dataclasses.replace(
+            specs[0], path="/cn/中国/20240301-深层", body_html="<div>" * 1000 + "<p>藏得很深的一段。</p>" + "</div>" * 1000)),
+    }
+    for path, html in troubles.items():
+        site.add(path, html)
+    missing = "/cn/中国/20240301-不存在"
+    items = "".join(f"<item><title>t</title><link>{site.url(path)}</link></item>"
+                    for path in [*troubles, missing, *(spec.path for spec in specs)])
+    site.add("/cn/rss", f"<rss><channel>{items}<item><title>没有链接</title></item></channel></rss>",
+             content_type="application/rss+xml")
+    run = Run(site).crawl()
+    assert run.close() is None
+    assert run.summary == ("Summary: discovered 8, fetched 7, new 5, updated 0, skipped as unchanged 0, "
+                           "dropped 2 {no_date: 1, not_an_article: 1}, failed 1 {http_404: 1}")
+    assert len(run.items) == len(specs) + 1  # the deep page is an article too
+    assert outcomes(run.stats) == (8, 8)
 
 
 def test_a_listing_that_breaks_the_parser_is_unreadable_not_silent(monkeypatch, caplog):

@@ -27,8 +27,9 @@ def test_bench_smoke_run(tmp_path):
     assert (a["article_pages"], a["items"]) == (N, 0)
     assert (b["article_pages"], b["items"]) == (N, N)
     assert (c["article_pages"], c["items"]) == (0, 0)
+    assert min(a0["pages_per_s"], a["pages_per_s"], b["pages_per_s"]) > 0 and c["pages_per_s"] == 0
     for crawl in (a0, a, b, c):
-        assert crawl["pages_per_s"] >= 0 and crawl["cpu_s"] > 0 and crawl["peak_rss_mb"] > 0
+        assert crawl["cpu_s"] > 0 and crawl["peak_rss_mb"] > 0
 
     text = report.read_text(encoding="utf-8")
     for heading in ("## Machine", "## Command", "## Targets", "## Crawls", "## Extraction alone", "## State"):

@@ -1,24 +1,49 @@
-"""`scrapy compact`: merging run files into one dataset, run as a user runs it."""
+"""`scrapy compact`: merging run files into one dataset.
 
+The command runs in-process, parsed as Scrapy's command line parses it; two runs go through
+`scrapy compact` itself, for its exit codes.
+"""
+
+import argparse
+import io
 import json
-import os
 import subprocess
 import sys
-from pathlib import Path
+from contextlib import redirect_stderr, redirect_stdout
+from typing import NamedTuple
 
 import pytest
+from scrapy.settings import Settings
 
+from crawler.commands.compact import Command
 from crawler.compaction import MalformedLine, compact, write_jsonl_atomically
+from tests.conftest import CRAWL_ENV, REPO
 
-REPO = Path(__file__).resolve().parent.parent
+
+class Compacted(NamedTuple):
+    returncode: int
+    stdout: str
+    stderr: str
 
 
-def run_compact(*arguments, cwd=REPO):
-    return subprocess.run(
-        [sys.executable, "-m", "scrapy", "compact", *map(str, arguments)],
-        cwd=cwd, capture_output=True, text=True, encoding="utf-8", timeout=120,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-    )
+def run_compact(*arguments):
+    """`scrapy compact ARGUMENTS`, as Scrapy's command line parses and runs it, in this process."""
+    command = Command()
+    command.settings = Settings(Command.default_settings)
+    parser = argparse.ArgumentParser(conflict_handler="resolve")
+    command.add_options(parser)
+    options, args = parser.parse_known_args([str(argument) for argument in arguments])
+    command.process_options(args, options)
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with redirect_stdout(stdout), redirect_stderr(stderr):
+        command.run(args, options)
+    return Compacted(command.exitcode, stdout.getvalue(), stderr.getvalue())
+
+
+def scrapy_compact(*arguments):
+    """`scrapy compact ARGUMENTS` in a process of its own, as a user runs it."""
+    return subprocess.run([sys.executable, "-m", "scrapy", "compact", *map(str, arguments)], cwd=REPO,
+                          capture_output=True, text=True, encoding="utf-8", timeout=120, env=CRAWL_ENV)
 
 
 def article(number, published, version=None, title=None, paragraphs=None):
@@ -94,7 +119,7 @@ def expected_dataset():
 
 def test_compacts_run_files_into_latest_versions_sorted_by_published(runs, tmp_path):
     output = tmp_path / "dataset.jsonl"
-    process = run_compact(*runs, "-o", output)
+    process = scrapy_compact(*runs, "-o", output)
     assert process.returncode == 0, process.stderr
     assert process.stdout == f"compacted 3 run files, 10 records, 6 articles -> {output}\n"
     text = output.read_text(encoding="utf-8")
@@ -203,7 +228,7 @@ def refused(process, message):
 def test_an_output_inside_an_input_folder_is_refused_and_nothing_is_touched(big_and_small):
     folder, big, small = big_and_small
     before = big.read_bytes(), big.stat().st_mtime_ns
-    process = run_compact(folder, "-o", big)
+    process = scrapy_compact(folder, "-o", big)
     refused(process, f"the output {big} lies inside the input folder {folder}")
     assert (big.read_bytes(), big.stat().st_mtime_ns) == before
     assert big.read_bytes().count(b"\n") == 120
@@ -265,6 +290,19 @@ def test_folder_without_run_files_exits_2(tmp_path):
     process = run_compact(empty, "-o", tmp_path / "dataset.jsonl")
     assert process.returncode == 2
     assert process.stderr == f"compact: no run files (*.jsonl) in {empty}\n"
+
+
+def test_an_unknown_option_exits_2_with_one_line(runs, tmp_path):
+    process = run_compact(runs[0], "--colour", "-o", tmp_path / "dataset.jsonl")
+    assert process.returncode == 2
+    assert process.stderr == "compact: unknown option --colour (usage: scrapy compact INPUT [INPUT ...] -o FILE)\n"
+    assert not (tmp_path / "dataset.jsonl").exists()
+
+
+def test_no_input_exits_2_with_one_line(tmp_path):
+    process = run_compact("-o", tmp_path / "dataset.jsonl")
+    assert process.returncode == 2
+    assert process.stderr == "compact: no INPUT given (usage: scrapy compact INPUT [INPUT ...] -o FILE)\n"
 
 
 def test_missing_output_option_exits_2_with_one_line(runs):

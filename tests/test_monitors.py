@@ -1,4 +1,9 @@
-"""Data-quality monitors: a redesigned site fails the run with a report; a healthy one passes."""
+"""Data-quality monitors: a redesigned site fails the run with a report; a healthy one passes
+(tests/test_crawl_site.py, the default run).
+
+One redesign is crawled end to end, for its exit code and last line; the monitors' other verdicts are
+reached in-process, from the stats a crawl leaves (tests/test_faults.py shows Scrapy's counts they read).
+"""
 
 import re
 
@@ -6,6 +11,7 @@ import pytest
 
 from tests.conftest import run_crawl
 from tests.fixtures.articles import ARTICLES
+from tests.inprocess import Run, Site
 from tests.mirror.render import render_article_page
 from tests.mirror.server import Mirror
 from tests.mirror.site import build_site
@@ -13,34 +19,20 @@ from tests.mirror.site import build_site
 SPECS = [fixture.spec for fixture in ARTICLES]
 
 
-def redesigned(mirror, renames):
+def redesigned(site, renames):
     """Every article page again, with RFI's class names replaced as a redesign would."""
     for spec in SPECS:
-        html = render_article_page(spec, base_url=mirror.base_url)
+        html = render_article_page(spec, base_url=site.base_url)
         for old, new in renames.items():
             html = html.replace(old, new)
-        mirror.add(spec.path, html)
-
-
-def crawl(tmp_path, mirror, **settings):
-    return run_crawl(tmp_path, settings={"RFI_BASE_URL": mirror.base_url, **settings})
-
-
-def test_a_healthy_site_passes_every_monitor(tmp_path):
-    with Mirror() as mirror:
-        build_site(mirror, SPECS)
-        result = crawl(tmp_path, mirror)
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert "[Spidermon] Field coverage/Fields are found on enough article pages... OK" in result.stderr
-    assert "[Spidermon] Item validation/Items match the JSON Schema... OK" in result.stderr
-    assert "SKIPPED (SPIDERMON_MAX_ERRORS is not set)" in result.stderr
+        site.add(spec.path, html)
 
 
 def test_a_redesign_that_loses_lede_and_image_fails_with_a_report(tmp_path):
     with Mirror() as mirror:
         build_site(mirror, SPECS)
         redesigned(mirror, {"t-content__chapo": "article__standfirst", "t-content__main-media": "article__hero"})
-        result = crawl(tmp_path, mirror)
+        result = run_crawl(tmp_path, settings={"RFI_BASE_URL": mirror.base_url})
     assert result.returncode == 1
     line = result.last_line
     assert line.startswith("rfi_cn: failed: data quality: Field coverage/Fields are found on enough article pages: "
@@ -51,30 +43,51 @@ def test_a_redesign_that_loses_lede_and_image_fails_with_a_report(tmp_path):
     assert len(result.items) == len(SPECS)  # the articles are still written, and the run says what is wrong
 
 
-def test_a_redesign_that_loses_the_body_fails(tmp_path):
-    with Mirror() as mirror:
-        build_site(mirror, SPECS)
-        redesigned(mirror, {"t-content__body": "article__text"})
-        result = crawl(tmp_path, mirror)
-    assert result.returncode == 1
-    assert result.items == []
-    assert result.last_line.startswith("rfi_cn: failed: ")
-    assert f"no_paragraphs: {len(SPECS)}" in result.stderr
-    assert re.search(r"paragraphs 0% < 50%", result.stderr)
+def test_a_redesign_that_loses_the_body_fails():
+    site = Site()
+    build_site(site, SPECS)
+    redesigned(site, {"t-content__body": "article__text"})
+    run = Run(site).crawl()
+    assert run.items == []
+    # The run's own reason is its failure; the monitors' report is kept beside it.
+    assert run.close() == (f"no article could be extracted from the {len(SPECS)} unseen articles listed "
+                           f"(skipped: {{no_paragraphs: {len(SPECS)}}})")
+    report = run.stat("monitors/failure")
+    assert report.startswith("data quality: Field coverage/Fields are found on enough article pages: "
+                             f"field coverage dropped over {len(SPECS)} article pages: paragraphs 0% < 50% (e.g. ")
 
 
-@pytest.mark.parametrize("setting, message, reason", [
-    ("RFI_MAX_403", "403 answers", "1 pages answered 403 (at most 0)"),
-    ("SPIDERMON_MAX_RETRIES", "Retries", "3 retries (at most 0)"),
-    ("SPIDERMON_MAX_ERRORS", "Error log lines", "1 errors logged (at most 0)"),
+def test_too_few_pages_are_not_judged():
+    site = Site()
+    build_site(site, SPECS[:3])
+    redesigned(site, {"t-content__chapo": "article__standfirst"})
+    run = Run(site).crawl()
+    assert len(run.items) == 3
+    assert run.close() is None
+
+
+@pytest.mark.parametrize("setting, stat, count, message, reason", [
+    ("RFI_MAX_403", "downloader/response_status_count/403", 1, "403 answers", "1 pages answered 403 (at most 0)"),
+    ("SPIDERMON_MAX_RETRIES", "retry/count", 3, "Retries", "3 retries (at most 0)"),
+    ("SPIDERMON_MAX_ERRORS", "log_count/ERROR", 1, "Error log lines", "1 errors logged (at most 0)"),
 ])
-def test_count_thresholds_fail_the_run_once_set(tmp_path, setting, message, reason):
-    with Mirror() as mirror:
-        build_site(mirror, SPECS)
-        mirror.add_fault(SPECS[0].path, "status:403", times=1)
-        mirror.add_fault(SPECS[1].path, "status:503", times=1)
-        mirror.add_fault(SPECS[2].path, "drop", times=3)  # retried twice, then given up with an error
-        result = crawl(tmp_path, mirror, **{setting: "0"})
-    assert result.returncode == 1
-    assert result.last_line == f"rfi_cn: failed: data quality: Errors and blocking/{message}: {reason}"
-    assert len(result.items) == len(SPECS) - 2
+def test_count_thresholds_fail_the_run_once_set(setting, stat, count, message, reason):
+    site = Site()
+    build_site(site, SPECS)
+    unset = Run(site).crawl()
+    unset.stats.set_value(stat, count)
+    assert unset.close() is None
+    run = Run(site, settings={setting: 0}).crawl()
+    run.stats.set_value(stat, count)
+    assert run.close() == f"data quality: Errors and blocking/{message}: {reason}"
+    assert len(run.items) == len(SPECS)
+
+
+def test_an_unexpected_finish_reason_fails_the_run():
+    site = Site()
+    build_site(site, SPECS)
+    run = Run(site).crawl()
+    run.close("closespider_timeout")
+    assert run.stat("monitors/failure") == ("data quality: Errors and blocking/Finish reason: the run finished with "
+                                            "'closespider_timeout', not one of ['finished', 'shutdown']")
+    assert run.stat("run/failure") == "the run ended before it finished (closespider_timeout)"

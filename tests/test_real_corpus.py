@@ -1,7 +1,9 @@
-"""The real feedx corpus, crawled three ways: saved items, the same items as rfi.fr pages, and feedx's RSS.
+"""The real feedx corpus, read three ways: saved items, the same items as rfi.fr pages, and feedx's RSS.
 
 The expected fields come from tests/mirror/corpus.py, which reads the files on
-its own, without the project's code. Mandatory when RFI_CORPUS is set.
+its own, without the project's code. Mandatory when RFI_CORPUS is set. The spider
+runs in-process (tests/inprocess.py): each way is crawled end to end on the
+hand-written fixtures (tests/test_feedx_sources.py, tests/test_crawl_site.py).
 """
 
 import re
@@ -11,10 +13,10 @@ import pytest
 from xml.sax.saxutils import escape
 
 from crawler.urls import article_id
-from tests.conftest import corpus_path, run_crawl, seed_path
+from tests.conftest import corpus_path, seed_path
 from tests.fixtures.articles import BOILERPLATE_STRINGS
+from tests.inprocess import Run, Site
 from tests.mirror.corpus import corpus_spec, load_corpus
-from tests.mirror.server import Mirror
 from tests.mirror.site import build_site
 
 # What feedx and rfi.fr put around an article; none of it is article text.
@@ -57,11 +59,11 @@ def by_id(items):
     return {item["id"]: item for item in items}
 
 
-def test_every_saved_item_becomes_its_article(tmp_path, corpus):
-    result = run_crawl(tmp_path, f"archive={corpus_path()}")
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert len(result.items) == len(corpus)
-    items = by_id(result.items)
+def test_every_saved_item_becomes_its_article(corpus):
+    run = Run(archive=str(corpus_path())).crawl()
+    assert run.close() is None
+    assert len(run.items) == len(corpus)
+    items = by_id(run.items)
     for expected in corpus:
         item = items[article_id(expected.link)]
         assert_matches(item, expected)
@@ -70,22 +72,22 @@ def test_every_saved_item_becomes_its_article(tmp_path, corpus):
         assert item["fetched_at"] == fetched.isoformat()
 
 
-def test_the_seed_item(tmp_path):
+def test_the_seed_item():
     seed = load_corpus(seed_path())
-    result = run_crawl(tmp_path, f"archive={seed_path()}/*.txt")
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert [item["id"] for item in result.items] == [article_id(item.link) for item in seed]
-    assert_matches(result.items[0], seed[0])
-    assert result.items[0]["published"] == "2023-08-15T21:21:00+00:00"
+    run = Run(archive=f"{seed_path()}/*.txt").crawl()
+    assert run.close() is None
+    assert [item["id"] for item in run.items] == [article_id(item.link) for item in seed]
+    assert_matches(run.items[0], seed[0])
+    assert run.items[0]["published"] == "2023-08-15T21:21:00+00:00"
 
 
-def test_every_item_as_an_rfi_page_gives_the_same_article(tmp_path, corpus):
-    with Mirror() as mirror:
-        build_site(mirror, [corpus_spec(item) for item in corpus])
-        result = run_crawl(tmp_path, settings={"RFI_BASE_URL": mirror.base_url})
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert len(result.items) == len(corpus)
-    items = by_id(result.items)
+def test_every_item_as_an_rfi_page_gives_the_same_article(corpus):
+    site = Site()
+    build_site(site, [corpus_spec(item) for item in corpus])
+    run = Run(site).crawl()
+    assert run.close() is None
+    assert len(run.items) == len(corpus)
+    items = by_id(run.items)
     for expected in corpus:
         item = items[article_id(expected.link)]
         assert_matches(item, expected)
@@ -104,12 +106,12 @@ def feedx_rss(items):
             + "".join(entries) + "</channel></rss>")
 
 
-def test_feedx_rss_gives_the_same_articles(tmp_path, corpus):
-    with Mirror() as mirror:
-        mirror.add("/rss/rfi.xml", feedx_rss(corpus), content_type="application/rss+xml; charset=utf-8")
-        result = run_crawl(tmp_path, "source=feedx", settings={"FEEDX_URL": mirror.base_url + "/rss/rfi.xml"})
-    assert result.returncode == 0, result.stderr[-2000:]
-    items = by_id(result.items)
+def test_feedx_rss_gives_the_same_articles(corpus):
+    site = Site()
+    site.add("/rss/rfi.xml", feedx_rss(corpus), content_type="application/rss+xml; charset=utf-8")
+    run = Run(site, settings={"FEEDX_URL": site.url("/rss/rfi.xml")}, source="feedx").crawl()
+    assert run.close() is None
+    items = by_id(run.items)
     assert len(items) == len(corpus)
     for expected in corpus:
         item = items[article_id(expected.link)]

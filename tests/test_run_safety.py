@@ -1,17 +1,27 @@
 """What a scheduler and its user rely on: no run destroys earlier output, and every run that did not
-work ends with exit code 1 or 2 and the documented last line, never a traceback."""
+work ends with exit code 1 or 2 and the documented last line, never a traceback.
 
+Signals, a full disk and the exit codes are run end to end; which outputs, job folders and state
+files are refused is decided in-process (crawler.run_checks, crawler.state).
+"""
+
+import dataclasses
 import json
 import os
 import resource
 import signal
-import sqlite3
 import subprocess
+from datetime import timedelta
 
 import pytest
+from scrapy.settings import Settings
 
-from tests.conftest import CRAWL_ENV, REPO, crawl_command, run_crawl, start_crawl
+from crawler.run_checks import RunRefused, check_run
+from crawler.state import ArticleState, StateError, state_path
+from tests.conftest import CRAWL_ENV, REPO, crawl_command, start_crawl, summary_line
 from tests.fixtures.articles import ARTICLES
+from tests.inprocess import Run
+from tests.mirror.render import render_article_page
 from tests.mirror.server import Mirror
 from tests.mirror.site import build_site
 from tests.test_incremental import many_specs, slow_crawl_settings, wait_for_lines
@@ -36,121 +46,59 @@ def run(tmp_path, mirror, output, *arguments, overwrite=True, **settings):
 
 
 def last_line(process):
-    return process.stderr.strip().splitlines()[-1]
+    lines = process.stderr.strip().splitlines()
+    assert lines, "the run wrote nothing on stderr"
+    return lines[-1]
 
 
 def assert_no_traceback(process):
     assert "Traceback" not in process.stderr, process.stderr[-3000:]
 
 
-def test_overwriting_an_earlier_runs_output_is_refused_and_the_file_kept(tmp_path, mirror):
-    output = tmp_path / "x.jsonl"
-    first = run(tmp_path, mirror, output)
-    assert first.returncode == 0, first.stderr[-2000:]
-    kept = output.read_bytes()
-    assert kept.count(b"\n") == len(SPECS)
-    mirror.clear_log()
-    second = run(tmp_path, mirror, output)
-    assert second.returncode == 2
-    assert last_line(second) == (
-        f"rfi_cn: bad argument: -O {output} would overwrite the articles of an earlier run, which the state counts "
-        f"as emitted; append with -o, write to a new file, or start afresh by moving away both {output} and "
-        f"{tmp_path / 'state' / 'rfi_cn.sqlite3'}")
-    assert output.read_bytes() == kept
-    assert mirror.requests == []
-    appended = run(tmp_path, mirror, output, overwrite=False)
-    assert appended.returncode == 0, appended.stderr[-2000:]
-    assert output.read_bytes() == kept, "nothing new: nothing appended"
+def versions(output):
+    return [json.loads(line)["version"] for line in output.read_text(encoding="utf-8").splitlines()]
 
 
-def test_overwriting_a_killed_runs_output_is_refused_and_its_articles_kept(tmp_path):
-    specs = many_specs(20)
-    state = tmp_path / "state"
-    output = tmp_path / "killed.jsonl"
+# -- end to end ---------------------------------------------------------------------
+
+
+def test_no_run_overwrites_the_articles_of_an_earlier_one(tmp_path):
+    output, log = tmp_path / "x.jsonl", tmp_path / "crawl.log"
+    state = tmp_path / "state" / "rfi_cn.sqlite3"
     with Mirror() as mirror:
-        build_site(mirror, specs)
-        for spec in specs:
-            mirror.add_fault(spec.path, "slow:0.3", times=50)
-        process = start_crawl(output, slow_crawl_settings(mirror, state))
-        wait_for_lines(process, output, 3)
-        process.send_signal(signal.SIGKILL)
-        process.wait()
-        written = output.read_bytes()
-        assert 3 <= written.count(b"\n") < len(specs)
-        again = run(tmp_path, mirror, output)
-        assert again.returncode == 2
-        assert last_line(again).startswith(f"rfi_cn: bad argument: -O {output} would overwrite the articles")
-        assert output.read_bytes() == written
-        rest = run(tmp_path, mirror, tmp_path / "rest.jsonl", **{"CONCURRENT_REQUESTS_PER_DOMAIN": "2"})
-    assert rest.returncode == 0, rest.stderr[-2000:]
-    emitted = [json.loads(line)["url"] for path in (output, tmp_path / "rest.jsonl")
-               for line in path.read_text(encoding="utf-8").splitlines()]
-    assert len(emitted) == len(set(emitted)) == len(specs)
+        build_site(mirror, SPECS)
+        first = run(tmp_path, mirror, output, LOG_FILE=str(log))
+        assert first.returncode == 0, log.read_text(encoding="utf-8")[-2000:]
+        kept = output.read_bytes()
+        assert versions(output) == [1] * len(SPECS)
+        # The Summary ends the log, after Scrapy's own closing lines.
+        lines = log.read_text(encoding="utf-8").strip().splitlines()
+        assert " INFO: Summary: discovered 4, fetched 4, new 4, updated 0, skipped as unchanged 0, dropped 0 {}, " \
+               "failed 0 {}" in lines[-1]
+        assert "Spider closed (finished)" in lines[-2]
 
+        # -O onto the output of an earlier incremental run: refused before anything is asked of the site.
+        mirror.clear_log()
+        refused = run(tmp_path, mirror, output)
+        assert refused.returncode == 2
+        assert last_line(refused) == (
+            f"rfi_cn: bad argument: -O {output} would overwrite the articles of an earlier run, which the state "
+            f"counts as emitted; append with -o, write to a new file, or start afresh by moving away both {output} "
+            f"and {state}")
+        assert_no_traceback(refused)
+        assert output.read_bytes() == kept
+        assert mirror.requests == []
 
-def test_overwriting_is_allowed_without_state(tmp_path, mirror):
-    output = tmp_path / "x.jsonl"
-    output.write_text("an old file\n")
-    result = run(tmp_path, mirror, output, INCREMENTAL="0")
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert len(output.read_text(encoding="utf-8").splitlines()) == len(SPECS)
-
-
-def test_an_output_that_is_an_input_or_the_state_is_refused(tmp_path, mirror):
-    saved = tmp_path / "saved"
-    saved.mkdir()
-    item = saved / "item.jsonl"
-    item.write_text("<!--1692134700000-->\n[标题](https://www.rfi.fr/cn/中国/20230815-标题)\n------\n\n<p>x</p>\n")
-    before = item.read_bytes()
-    refused = run(tmp_path, mirror, item, f"archive={item}", overwrite=False)
-    assert refused.returncode == 2
-    assert last_line(refused) == f"rfi_cn: bad argument: the output {item} is one of the archive files read"
-    assert item.read_bytes() == before
-    state = tmp_path / "state"
-    assert run(tmp_path, mirror, tmp_path / "first.jsonl").returncode == 0
-    database = state / "rfi_cn.sqlite3"
-    as_jsonl = state / "state.jsonl"
-    os.symlink(database, as_jsonl)
-    refused = run(tmp_path, mirror, as_jsonl, overwrite=False)
-    assert refused.returncode == 2
-    assert last_line(refused) == f"rfi_cn: bad argument: the output {as_jsonl} is the state file"
-    (tmp_path / "a-folder.jsonl").mkdir()
-    refused = run(tmp_path, mirror, tmp_path / "a-folder.jsonl", overwrite=False)
-    assert refused.returncode == 2
-    assert last_line(refused) == f"rfi_cn: bad argument: the output {tmp_path / 'a-folder.jsonl'} is a folder; give a file"
-
-
-def test_a_state_file_that_cannot_be_opened_is_one_line(tmp_path, mirror):
-    # A folder where the state file should be: open() fails as it does in an unwritable STATE_DIR
-    # (which root, running CI, could write all the same).
-    database = tmp_path / "state" / "rfi_cn.sqlite3"
-    database.mkdir(parents=True)
-    result = run(tmp_path, mirror, tmp_path / "x.jsonl")
-    assert result.returncode == 1
-    assert last_line(result) == f"rfi_cn: failed: state file {database} cannot be opened: Is a directory"
-    assert_no_traceback(result)
-
-
-def test_a_state_folder_that_is_a_file_and_a_jobdir_that_is_a_file_are_one_line(tmp_path, mirror):
-    a_file = tmp_path / "a-file"
-    a_file.write_text("not a folder")
-    result = run(tmp_path, mirror, tmp_path / "x.jsonl", STATE_DIR=str(a_file))
-    assert result.returncode == 1
-    assert last_line(result) == f"rfi_cn: failed: state folder {a_file} cannot be created: File exists"
-    assert_no_traceback(result)
-    result = run(tmp_path, mirror, tmp_path / "x.jsonl", JOBDIR=str(a_file))
-    assert result.returncode == 2
-    assert last_line(result) == f"rfi_cn: bad argument: JOBDIR={a_file} is not a folder"
-    assert_no_traceback(result)
-
-
-def test_the_summary_ends_the_log(tmp_path, mirror):
-    result = run(tmp_path, mirror, tmp_path / "x.jsonl", LOG_FILE=str(tmp_path / "crawl.log"))
-    assert result.returncode == 0
-    log = (tmp_path / "crawl.log").read_text(encoding="utf-8").strip().splitlines()
-    assert " INFO: Summary: discovered 4, fetched 4, new 4, updated 0, skipped as unchanged 0, dropped 0 {}, " \
-           "failed 0 {}" in log[-1]
-    assert "Spider closed (finished)" in log[-2]
+        # -o appends: only the version that changed since.
+        changed = dataclasses.replace(SPECS[1], modified=SPECS[1].published + timedelta(days=1),
+                                      body_html=SPECS[1].body_html + "<p>更新后新增的一段。</p>")
+        mirror.add(changed.path, render_article_page(changed, base_url=mirror.base_url))
+        appended = run(tmp_path, mirror, output, "refresh=1", overwrite=False)
+        assert appended.returncode == 0, appended.stderr[-2000:]
+        assert output.read_bytes().startswith(kept)
+        assert versions(output) == [1] * len(SPECS) + [2]
+    assert summary_line(appended.stderr) == ("Summary: discovered 4, fetched 4, new 0, updated 1, "
+                                             "skipped as unchanged 3, dropped 0 {}, failed 0 {}")
 
 
 def stop_twice(tmp_path, **settings):
@@ -211,20 +159,13 @@ def test_a_paused_run_exits_1_saying_how_to_resume(tmp_path):
         f"rfi_cn: failed: paused before it finished (shutdown); run it again with JOBDIR={jobdir} to resume")
 
 
-def test_an_empty_argument_is_refused_before_anything_is_fetched(tmp_path):
-    result = run_crawl(tmp_path, "since=")
-    assert result.returncode == 2
-    assert result.last_line == "rfi_cn: bad argument: since= is empty; give a value or leave the argument out"
-
-
 def test_a_killed_runs_output_damaged_in_the_middle_stops_the_next_run_with_one_line(tmp_path, mirror):
-    assert run(tmp_path, mirror, tmp_path / "first.jsonl").returncode == 0
     damaged = tmp_path / "killed.jsonl"
     damaged.write_text('{"id": "rfi-cn-00000000000000000000", "url": "u"}\nnot json\n{"id": "x", "url": "u"}\n')
-    database = tmp_path / "state" / "rfi_cn.sqlite3"
-    with sqlite3.connect(database) as connection:  # what a killed run leaves: the record of its output
-        connection.execute("INSERT INTO runs (started, outputs) VALUES ('2026-01-01T00:00:00+00:00', ?)",
-                           (json.dumps([str(damaged)]),))
+    # What a killed run leaves in the state: the record of the output it was writing.
+    state = ArticleState(tmp_path / "state" / "rfi_cn.sqlite3").open()
+    state.begin_run([str(damaged)])
+    state.close()
     result = run(tmp_path, mirror, tmp_path / "next.jsonl")
     assert result.returncode == 1
     assert last_line(result) == (
@@ -256,3 +197,84 @@ def test_a_full_disk_fails_the_run_and_leaves_only_whole_lines(tmp_path, mirror)
     assert f"failed {unwritten} {{not_written: {unwritten}}}" in result.stderr
     assert result.stderr.count(f"Cannot write to {output} (File too large)") == unwritten
     assert_no_traceback(result)
+
+
+# -- in-process -----------------------------------------------------------------------
+
+
+def refusal(tmp_path, output, overwrite=False, **settings):
+    """(exit code, message) of the run `scrapy crawl rfi_cn -o/-O output` would refuse, or None."""
+    feeds = {str(output): {"format": "jsonl", "overwrite": overwrite}}
+    try:
+        check_run(Settings({"STATE_DIR": str(tmp_path / "state"), "INCREMENTAL": True, "FEEDS": feeds, **settings}),
+                  "rfi_cn")
+    except RunRefused as refused:
+        return refused.exitcode, str(refused)
+    return None
+
+
+def test_overwriting_a_killed_runs_output_is_refused_unless_nothing_counts_it_as_emitted(tmp_path):
+    output = tmp_path / "killed.jsonl"
+    output.write_text('{"id": "rfi-cn-00000000000000000001", "url": "u"}\n{"id": "rfi-cn-0000', encoding="utf-8")
+    state = tmp_path / "state" / "rfi_cn.sqlite3"
+    assert refusal(tmp_path, output, overwrite=True) == (
+        2, f"-O {output} would overwrite the articles of an earlier run, which the state counts as emitted; "
+           f"append with -o, write to a new file, or start afresh by moving away both {output} and {state}")
+    assert refusal(tmp_path, output, overwrite=False) is None
+    assert refusal(tmp_path, output, overwrite=True, INCREMENTAL=False) is None
+    assert refusal(tmp_path, tmp_path / "new.jsonl", overwrite=True) is None
+
+
+def test_an_output_that_is_an_input_or_the_state_or_a_folder_is_refused(tmp_path):
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    item = saved / "item.jsonl"
+    item.write_text("<!--1692134700000-->\n[标题](https://www.rfi.fr/cn/中国/20230815-标题)\n------\n\n<p>x</p>\n")
+    with pytest.raises(RunRefused) as refused:
+        Run(settings={"FEEDS": {str(item): {"format": "jsonl"}}}, archive=str(item))
+    assert (refused.value.exitcode, str(refused.value)) == (2, f"the output {item} is one of the archive files read")
+    as_jsonl = tmp_path / "state.jsonl"
+    os.symlink(state_path(Settings({"STATE_DIR": str(tmp_path / "state")}), "rfi_cn"), as_jsonl)
+    assert refusal(tmp_path, as_jsonl) == (2, f"the output {as_jsonl} is the state file")
+    assert refusal(tmp_path, as_jsonl, INCREMENTAL=False) is None
+    folder = tmp_path / "a-folder.jsonl"
+    folder.mkdir()
+    assert refusal(tmp_path, folder) == (2, f"the output {folder} is a folder; give a file")
+
+
+def test_a_jobdir_that_is_a_file_is_refused(tmp_path):
+    a_file = tmp_path / "a-file"
+    a_file.write_text("not a folder")
+    assert refusal(tmp_path, tmp_path / "x.jsonl", JOBDIR=str(a_file)) == (2, f"JOBDIR={a_file} is not a folder")
+    assert refusal(tmp_path, tmp_path / "x.jsonl", JOBDIR=str(tmp_path / "new" / "job")) is None
+
+
+def test_an_output_or_jobdir_in_a_folder_that_cannot_be_written_is_refused(tmp_path):
+    a_file = tmp_path / "a-file"
+    a_file.write_text("not a folder")
+    assert refusal(tmp_path, a_file / "x.jsonl") == (
+        1, f"cannot write the output {a_file / 'x.jsonl'}: {a_file} is not a writable folder")
+    assert refusal(tmp_path, tmp_path / "x.jsonl", JOBDIR=str(a_file / "job")) == (
+        1, f"JOBDIR={a_file / 'job'} cannot be written: {a_file} is not a writable folder")
+
+
+def open_state(state_dir):
+    return ArticleState(state_path(Settings({"STATE_DIR": str(state_dir)}), "rfi_cn")).open()
+
+
+def test_a_state_file_that_cannot_be_opened_is_one_line(tmp_path):
+    # A folder where the state file should be: open() fails as it does in an unwritable STATE_DIR
+    # (which root, running CI, could write all the same).
+    database = tmp_path / "state" / "rfi_cn.sqlite3"
+    database.mkdir(parents=True)
+    with pytest.raises(StateError) as refused:
+        open_state(tmp_path / "state")
+    assert str(refused.value) == f"state file {database} cannot be opened: Is a directory"
+
+
+def test_a_state_folder_that_is_a_file_is_one_line(tmp_path):
+    a_file = tmp_path / "a-file"
+    a_file.write_text("not a folder")
+    with pytest.raises(StateError) as refused:
+        open_state(a_file)
+    assert str(refused.value) == f"state folder {a_file} cannot be created: File exists"

@@ -24,13 +24,9 @@ from scrapy.exporters import JsonLinesItemExporter
 from scrapy.extensions.feedexport import FeedExporter
 from scrapy.utils.python import to_bytes
 
-from crawler.items import Article
 from crawler.jsonl import is_record
 
 logger = logging.getLogger(__name__)
-
-# No Article field has a serializer of its own: exported as it is, unless FEED_EXPORT_FIELDS picks fields.
-_ARTICLE_AS_IS = not any("serializer" in field for field in Article.fields.values())
 
 # How much of the file's end is read at a time, looking for its last newline.
 _TAIL_CHUNK = 1 << 16
@@ -40,7 +36,6 @@ class LineAtATimeJsonLinesExporter(JsonLinesItemExporter):
     def __init__(self, file, **kwargs):
         super().__init__(file, **kwargs)
         self.written = None  # (id, version) of the last line written whole
-        self._as_is = _ARTICLE_AS_IS and self.fields_to_export is None
         self._descriptor = _regular_file_descriptor(file)
 
     def start_exporting(self):
@@ -49,11 +44,7 @@ class LineAtATimeJsonLinesExporter(JsonLinesItemExporter):
             _end_with_whole_line(self._descriptor, getattr(self.file, "name", None))
 
     def export_item(self, item):
-        if self._as_is and isinstance(item, Article):
-            # What get_serialized_fields() gives for such an item, without its per-field look-ups.
-            fields = dict(item)
-        else:
-            fields = dict(self.get_serialized_fields(item))
+        fields = dict(self.get_serialized_fields(item))
         try:
             self._write_line(to_bytes(self.encoder.encode(fields) + "\n", self.encoding))
         except OSError as error:

@@ -4,7 +4,7 @@ import functools
 import hashlib
 import re
 import unicodedata
-from urllib.parse import quote, unquote, urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 from w3lib.url import canonicalize_url, safe_url_string
 
@@ -33,21 +33,7 @@ def _split(url):
 @functools.lru_cache(maxsize=4096)  # asked for several times in a row per URL (id, section, date)
 def decoded_path(url):
     """The URL's path, percent-decoded and NFC-normalised: one spelling per article."""
-    return unicodedata.normalize("NFC", _unquote(_split(url).path))
-
-
-_ESCAPE_RUN = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
-
-
-def _unquote(text):
-    """urllib's unquote(), a third of its time for RFI's paths (a hundred escapes each): each run
-    of escapes decoded at once. Bytes that are not UTF-8 go to unquote() itself, which replaces them."""
-    if "%" not in text:
-        return text
-    try:
-        return _ESCAPE_RUN.sub(lambda run: bytes.fromhex(run.group().replace("%", "")).decode("utf-8"), text)
-    except UnicodeDecodeError:
-        return unquote(text)
+    return unicodedata.normalize("NFC", unquote(_split(url).path))
 
 
 def article_path_match(path, edition):
@@ -99,16 +85,6 @@ class ArticleURLs:
         return safe_url_string(self.base_url + path)
 
 
-# Characters that safe_url_string() and canonicalize_url() both leave as they are.
-_ENCODED_URL = re.compile(r"(?:[A-Za-z0-9:/._~!$&'()*+,;=@-]|%[0-9A-F]{2})+")
-
-
-def needs_no_encoding(url):
-    """True when Scrapy would request and deduplicate this output of ArticleURLs.canonical() exactly
-    as it is written (not a claim about URLs in general)."""
-    return _ENCODED_URL.fullmatch(url) is not None
-
-
 def article_id(url):
     """Stable id from the edition and the article's path only, never the host.
 
@@ -149,22 +125,8 @@ def _normalised_article_url(origin, path, edition, original):
     """origin + path as a percent-encoded, canonical article URL, or NotAnArticleURL."""
     path = path.rstrip("/")
     if article_path_match(path, edition):
-        if _PLAIN_PATH.fullmatch(path):
-            # What canonicalize_url() gives for such a path, at a quarter of its cost: nothing to
-            # resolve or split off, every character encoded or kept alike.
-            return _canonical_origin(origin) + quote(path)
         url = canonicalize_url(origin + path)  # it percent-encodes what safe_url_string() would, and more
         # Normalising can change a path ("\\" becomes "/"): the result is checked too.
         if article_path_match(decoded_path(url), edition):
             return url
     raise NotAnArticleURL(f"not an article URL of /{edition}/: {original}")
-
-
-# Segments of letters, digits (of any script), "_" and "-" only: no dot segment, no ";", "?" or
-# "#" that canonicalize_url() would read as more than a path, no character it keeps unencoded.
-_PLAIN_PATH = re.compile(r"(?:/[\w-]+)+")
-
-
-@functools.lru_cache(maxsize=8)
-def _canonical_origin(origin):
-    return canonicalize_url(origin + "/")[:-1]

@@ -1,12 +1,15 @@
 """The validation pipeline: its compiled check in front of spidermon refuses exactly what the schema refuses."""
 
 import copy
+import os
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scrapy.utils.test import get_crawler
 
 from crawler.items import Article
-from crawler.pipelines import ValidateArticles, inline_local_refs
+from crawler.pipelines import ValidateArticles
 from crawler.spiders.rfi_cn import RfiCnSpider
 from tests.conftest import SCHEMA, VALIDATOR
 from tests.fixtures.articles import ARTICLES
@@ -85,12 +88,16 @@ MUTATIONS = {
 }
 
 
-@pytest.fixture()
-def pipeline():
+def new_pipeline():
     crawler = get_crawler(RfiCnSpider, settings_dict=dict(
         SPIDERMON_VALIDATION_SCHEMAS=[SCHEMA], SPIDERMON_ENABLED=True))
     crawler.stats.open_spider()
     return crawler, ValidateArticles.from_crawler(crawler)
+
+
+@pytest.fixture()
+def pipeline():
+    return new_pipeline()
 
 
 @pytest.mark.parametrize("name", MUTATIONS)
@@ -114,8 +121,33 @@ def test_the_schema_accepts_only_the_valid_mutations():
                      "tag showing a tag"}
 
 
-def test_inlined_references_leave_no_reference_and_the_same_checks():
-    inlined = inline_local_refs(SCHEMA)
-    assert "$defs" not in inlined and "$ref" not in str(inlined)
-    assert inlined["properties"]["paragraphs"]["items"] == SCHEMA["$defs"]["text"]
-    assert inlined["properties"]["image"]["properties"]["caption"] == SCHEMA["$defs"]["text_or_null"]
+def test_compiling_leaves_the_configured_schema_as_it_was():
+    before = copy.deepcopy(SCHEMA)
+    new_pipeline()
+    assert SCHEMA == before
+
+
+EDITS = st.sampled_from(["\n", " ", "\t", "\u3000", "\xa0", "\x00", "<", '"', "a", "0", "Z", "+", ":", "中"])
+TEXT_FIELDS = sorted(field for field, value in BASE.items() if isinstance(value, str))
+
+
+@pytest.fixture(scope="module")
+def shared_pipeline():
+    return new_pipeline()
+
+
+@settings(max_examples=int(os.environ.get("HYPOTHESIS_EXAMPLES", "300")), deadline=None,
+          derandomize=not os.environ.get("HYPOTHESIS_EXAMPLES"), database=None)
+@given(field=st.sampled_from(TEXT_FIELDS), position=st.sampled_from([0, -1]) | st.integers(0, 1000), edit=EDITS)
+def test_a_value_edited_anywhere_is_refused_exactly_when_the_schema_refuses_it(shared_pipeline, field, position,
+                                                                               edit):
+    """The compiled check's patterns are stricter at a string's end than jsonschema's "$" (it allows a last
+    "\\n"): what the compiled check refuses goes on to spidermon, which alone decides."""
+    crawler, validate = shared_pipeline
+    value = BASE[field]
+    position = len(value) if position == -1 else position % (len(value) + 1)
+    item = {**BASE, field: value[:position] + edit + value[position:]}
+    errors_before = crawler.stats.get_value("spidermon/validation/items/errors", 0)
+    validate.process_item(Article(item))
+    refused = crawler.stats.get_value("spidermon/validation/items/errors", 0) > errors_before
+    assert refused == (not VALIDATOR.is_valid(item))

@@ -1,6 +1,5 @@
 """Publication times: every value leaves here in UTC, to the minute or finer, or not at all."""
 
-import email.utils
 import re
 from datetime import datetime, timezone
 
@@ -13,13 +12,6 @@ PARIS = tz.gettz("Europe/Paris")
 FEEDX_DISPLAY_TIME = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 # An ISO value that carries a time of day, not a bare date.
 HAS_TIME = re.compile(r"\d[T ]\d{1,2}:\d{2}")
-# RSS's pubDate (RFC 2822) with a numeric offset or GMT; dateutil reads it too, at ten times the cost.
-USUAL_FEED_TIME = re.compile(
-    r"(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?\d{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} "
-    r"\d{2}:\d{2}(?::\d{2})? (?:[+-]\d{4}|GMT)"
-)
-# Day, time to the minute or finer, and an offset or Z: what both parsers read alike.
-USUAL_ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:\d{2})?")
 
 
 def to_utc_iso(value, naive_as_utc=False, day_only=False):
@@ -46,28 +38,13 @@ def to_utc_iso(value, naive_as_utc=False, day_only=False):
 
 
 def _parse_time(text):
-    """The datetime a text gives, or None: dateutil's ISO parser, then its general one. The usual
-    forms (2024-03-13T10:00:00+00:00, and RSS's Wed, 13 Mar 2024 10:00:00 +0000) go to the standard
-    library's parsers first, at a tenth of the cost."""
-    parsers = (dateutil_parser.isoparse, dateutil_parser.parse)
-    if USUAL_ISO_TIME.fullmatch(text):
-        parsers = (datetime.fromisoformat, *parsers)
-    elif USUAL_FEED_TIME.fullmatch(text):
-        parsers = (_feed_time, *parsers)
-    for parse in parsers:
+    """The datetime a text gives, or None: dateutil's ISO parser, then its general one (RSS's RFC 2822)."""
+    for parse in (dateutil_parser.isoparse, dateutil_parser.parse):
         try:
             return parse(text)
         except (ValueError, OverflowError):
             continue
     return None
-
-
-def _feed_time(text):
-    """An RSS date by the standard library's RFC 2822 parser; "-0000" (no zone said) is left to dateutil."""
-    moment = email.utils.parsedate_to_datetime(text)
-    if moment.tzinfo is None:
-        raise ValueError(f"no time zone: {text}")
-    return moment
 
 
 def listing_date(value):

@@ -25,7 +25,7 @@ from crawler.items import Article
 from crawler.middlewares import LeftTheSite, origin
 from crawler.monitors import record_coverage
 from crawler.run_checks import check_run
-from crawler.urls import ArticleURLs, article_date, article_id, needs_no_encoding
+from crawler.urls import ArticleURLs, article_date, article_id
 
 logger = logging.getLogger(__name__)
 
@@ -213,16 +213,10 @@ class RfiCnSpider(scrapy.Spider):
     # -- article pages --------------------------------------------------------------
 
     def article_request(self, url, listed_lastmod=None, always_fetch=False):
-        """An article page; the incremental middleware may drop it when the state holds it unchanged.
-
-        `url` is canonical (ArticleURLs.canonical); when Scrapy's own encoding and canonicalization
-        would leave it as it is, the request says so (verbatim_url) and skips both. A redirect keeps the
-        flag: its target, made safe by Scrapy's redirect middleware, is then deduplicated as written.
-        """
+        """An article page; the incremental middleware may drop it when the state holds it unchanged."""
         key = article_id(url)
         self.count_discovered(key)
-        meta = {"article_id": key, "listed_lastmod": listed_lastmod, "always_fetch": always_fetch,
-                "verbatim_url": needs_no_encoding(url)}
+        meta = {"article_id": key, "listed_lastmod": listed_lastmod, "always_fetch": always_fetch}
         return scrapy.Request(url, callback=self.parse_article, errback=self.article_failed, meta=meta)
 
     def count_discovered(self, key):

@@ -133,6 +133,12 @@ def line_written(crawler, item):
     return any(exporter.written == (item.get("id"), item.get("version")) for exporter in telling)
 
 
+def output_files(crawler):
+    """The local files this run's feeds write to (a remote feed's URI as it is)."""
+    feeds = crawler.get_extension(FeedExporter)
+    return [str(local_path(slot.uri) or slot.uri) for slot in (feeds.slots if feeds else [])]
+
+
 def local_path(feed_uri):
     """The file a feed URI writes to (file:// or a plain path), or None for a remote feed."""
     if feed_uri.startswith("file:"):

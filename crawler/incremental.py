@@ -16,9 +16,8 @@ import logging
 
 from scrapy import Request, signals
 from scrapy.exceptions import NotConfigured
-from scrapy.extensions.feedexport import FeedExporter
 
-from crawler.exporters import local_path
+from crawler.exporters import output_files
 from crawler.items import Article
 from crawler.state import ArticleState, SeenVersion, StateError, state_path
 
@@ -150,12 +149,6 @@ class IncrementalState:
         if self._unstored:
             self._state.store_seen(self._unstored.values())
             self._unstored = {}
-
-
-def output_files(crawler):
-    """The local files this run's feeds write to (a remote feed's URI as it is)."""
-    feeds = crawler.get_extension(FeedExporter)
-    return [str(local_path(slot.uri) or slot.uri) for slot in (feeds.slots if feeds else [])]
 
 
 class SkipUnchangedArticles:

@@ -98,5 +98,8 @@ def _retrieve_error(started):
 
 
 def _one_line(error):
+    """A StateError's own message; any other error prefixed with its type, which says what it was."""
     text = " ".join(str(error).split())
-    return text if isinstance(error, StateError) else f"{type(error).__name__}: {text}" if text else type(error).__name__
+    if isinstance(error, StateError):
+        return text
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__

@@ -8,13 +8,13 @@ import importlib.util
 
 from bench import run as bench_run
 
-N = 30
+N = 10
 
 
 def test_bench_smoke_run(tmp_path):
     report = tmp_path / "RESULTS.md"
     results = bench_run.main(["--n", str(N), "--skip-large", "--repeat", "1", "--no-profile",
-                              "--extraction-pages", "20", "--state-rows", "200", "2000",
+                              "--extraction-pages", "5", "--state-rows", "100", "1000",
                               "--work", str(tmp_path / "work"), "--output", str(report)])
     a0, a, b, c = (results["crawls"][key] for key in ("a0", "a", "b", "c"))
     assert a0["exit_code"] == 0, a0["stderr_tail"]
@@ -40,9 +40,9 @@ def test_bench_smoke_run(tmp_path):
         assert row in text, row
     assert len(results["verdicts"]) == 4
     extraction = results["extraction"]
-    assert extraction["pages"] == 20 and extraction["project_ms"] > 0
+    assert extraction["pages"] == 5 and extraction["project_ms"] > 0
     if importlib.util.find_spec("trafilatura") is None:
         assert "trafilatura not installed" in text
     else:
         assert extraction["ratio"] > 0
-    assert set(map(int, results["state"]["sizes"])) == {200, 2000}
+    assert set(map(int, results["state"]["sizes"])) == {100, 1000}

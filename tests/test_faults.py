@@ -294,18 +294,18 @@ def test_malformed_or_empty_listings_are_counted_and_the_others_read(caplog):
 def test_gzip_and_large_sitemaps():
     site = site_of(SPECS)
     xml = site.routes["/sitemaps/cn/news.xml"][0]
-    # 100,000 entries of the French edition: read, then ignored without a request.
+    # 40,000 entries of the French edition: read, then ignored without a request.
     filler = b"".join(b"<url><loc>%s/fr/france/20190101-filler-%d</loc>"
                       b"<lastmod>2019-01-01T00:00:00+00:00</lastmod></url>" % (site.base_url.encode(), n)
-                      for n in range(100_000))
+                      for n in range(40_000))
     large = xml.replace(b"</urlset>", filler + b"</urlset>")
-    assert len(large) > 10_000_000
+    assert len(large) > 4_000_000
     site.add("/sitemaps/cn/news.xml", gzip.compress(large), content_type="application/x-gzip")
     site.add("/cn/rss", b"<rss><channel></channel></rss>", content_type="application/rss+xml")
     run = Run(site).crawl()
     assert paths(run.items) == sorted(NEWS)
     assert not any(path_of(url).startswith("/fr/") for url in run.requested)
-    assert run.stat("discovery/ignored_links") == 100_000
+    assert run.stat("discovery/ignored_links") == 40_000
     assert run.close() is None
 
 

@@ -141,24 +141,6 @@ def test_a_forced_shutdown_exits_1_with_one_line(tmp_path):
     assert output.read_bytes().endswith(b"\n")
 
 
-def test_a_paused_run_exits_1_saying_how_to_resume(tmp_path):
-    specs = many_specs(20)
-    jobdir = tmp_path / "job"
-    output = tmp_path / "paused.jsonl"
-    with Mirror() as mirror:
-        build_site(mirror, specs)
-        for spec in specs:
-            mirror.add_fault(spec.path, "slow:0.5", times=50)
-        process = start_crawl(output, slow_crawl_settings(mirror, tmp_path / "state", JOBDIR=str(jobdir)),
-                              stderr=subprocess.PIPE)
-        wait_for_lines(process, output, 2)
-        process.send_signal(signal.SIGINT)
-        _, stderr = process.communicate(timeout=60)
-    assert process.returncode == 1
-    assert stderr.strip().splitlines()[-1] == (
-        f"rfi_cn: failed: paused before it finished (shutdown); run it again with JOBDIR={jobdir} to resume")
-
-
 def test_a_killed_runs_output_damaged_in_the_middle_stops_the_next_run_with_one_line(tmp_path, mirror):
     damaged = tmp_path / "killed.jsonl"
     damaged.write_text('{"id": "rfi-cn-00000000000000000000", "url": "u"}\nnot json\n{"id": "x", "url": "u"}\n')

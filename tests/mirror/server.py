@@ -114,6 +114,11 @@ class Mirror:
         with self._lock:
             self._faults.setdefault(decode_path(path), deque()).extend([kind] * times)
 
+    def clear_faults(self) -> None:
+        """Every path answers normally from now on."""
+        with self._lock:
+            self._faults.clear()
+
     # -- what was asked
     @property
     def requests(self) -> list:

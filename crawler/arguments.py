@@ -21,6 +21,7 @@ class RunArguments:
     urls: list[str] = field(default_factory=list)
     source: str = "rfi"
     archive_files: list[str] = field(default_factory=list)
+    warc_files: list[str] = field(default_factory=list)
     refresh: bool = False
 
     @property
@@ -41,10 +42,13 @@ class RunArguments:
         return (self.since is None or last > self.since) and (self.until is None or first <= self.until)
 
 
-SOURCES = ("rfi", "feedx", "archive")
+SOURCES = ("rfi", "feedx", "archive", "wayback", "commoncrawl", "warc")
+# Sources of archived captures, which a since..until window bounds (by capture and by the article's date).
+WEB_ARCHIVES = ("wayback", "commoncrawl", "warc")
+WARC_SUFFIXES = (".warc", ".warc.gz", ".wacz")
 
 
-ARGUMENTS = ("since", "until", "sections", "urls", "source", "archive", "refresh")
+ARGUMENTS = ("since", "until", "sections", "urls", "source", "archive", "warc", "refresh")
 
 
 def parse_arguments(article_urls, known_sections, **arguments):
@@ -56,11 +60,11 @@ def parse_arguments(article_urls, known_sections, **arguments):
 
 
 def _parse(article_urls, known_sections, *, since=None, until=None, sections=None, urls=None,
-           source=None, archive=None, refresh=None):
+           source=None, archive=None, warc=None, refresh=None):
     # An empty value is a mistake in the command (`-a since=` with an unset shell variable), never
     # a request for the default crawl, which it would otherwise quietly start.
     for name, value in (("since", since), ("until", until), ("sections", sections), ("urls", urls),
-                        ("source", source), ("archive", archive), ("refresh", refresh)):
+                        ("source", source), ("archive", archive), ("warc", warc), ("refresh", refresh)):
         if value is not None and not value.strip(" ,"):
             raise ArgumentError(f"{name}= is empty; give a value or leave the argument out")
     run = RunArguments()
@@ -81,21 +85,30 @@ def _parse(article_urls, known_sections, *, since=None, until=None, sections=Non
         run.urls = [article_urls.canonical(url) for url in _split(urls)]
     except NotAnArticleURL as error:
         raise ArgumentError(f"urls=: {error}") from None
+    if archive is not None and warc is not None:
+        raise ArgumentError("archive= (saved feedx items) and warc= (web-archive files) cannot be combined")
     if archive is not None:
         run.source = "archive"
         run.archive_files = _archive_files(archive)
+    if warc is not None:
+        run.source = "warc"
+        run.warc_files = _warc_files(warc)
     if source is not None:
         if source not in SOURCES:
-            raise ArgumentError(f"unknown source={source}; sources: rfi, feedx, archive (with archive=PATH)")
-        if source == "archive" and archive is None:
-            raise ArgumentError("source=archive reads saved feedx items: give them with archive=PATH")
-        if archive is not None and source != "archive":
-            raise ArgumentError(f"archive= reads saved feedx items; it cannot be combined with source={source}")
+            raise ArgumentError(f"unknown source={source}; sources: rfi, feedx, wayback, commoncrawl, "
+                                "archive (with archive=PATH), warc (with warc=PATH)")
+        for reads, argument, what in (("archive", archive, "saved feedx items"), ("warc", warc, "WARC files")):
+            if source == reads and argument is None:
+                raise ArgumentError(f"source={reads} reads {what}: give them with {reads}=PATH")
+            if argument is not None and source != reads:
+                raise ArgumentError(f"{reads}= reads {what}; it cannot be combined with source={source}")
         run.source = source
     chosen = [name for name, value in (("since", run.since), ("sections", run.sections), ("urls", run.urls)) if value]
     if len(chosen) > 1:
         raise ArgumentError(f"{' and '.join(chosen)} cannot be combined: each picks its own way to discover articles")
-    if run.source != "rfi" and chosen:
+    if run.source in WEB_ARCHIVES and chosen and chosen != ["since"]:
+        raise ArgumentError(f"{chosen[0]}= applies to source=rfi only; web archives take since= and until=")
+    if run.source not in ("rfi", *WEB_ARCHIVES) and chosen:
         raise ArgumentError(f"{chosen[0]}= applies to source=rfi only")
     return run
 
@@ -110,6 +123,22 @@ def _archive_files(archive):
         files = sorted(path for path in glob.glob(archive) if os.path.isfile(path))
     if not files:
         raise ArgumentError(f"archive={archive}: no feedx item files there")
+    return [os.path.abspath(path) for path in files]
+
+
+def _warc_files(warc):
+    """A .warc, .warc.gz or .wacz file, a folder of them (sorted, not recursive) or a glob pattern."""
+    if os.path.isdir(warc):
+        candidates = sorted(os.path.join(warc, name) for name in os.listdir(warc))
+    elif os.path.isfile(warc):
+        if not warc.endswith(WARC_SUFFIXES):
+            raise ArgumentError(f"warc={warc}: not a .warc, .warc.gz or .wacz file")
+        candidates = [warc]
+    else:
+        candidates = sorted(glob.glob(warc))
+    files = [path for path in candidates if os.path.isfile(path) and path.endswith(WARC_SUFFIXES)]
+    if not files:
+        raise ArgumentError(f"warc={warc}: no .warc, .warc.gz or .wacz file there")
     return [os.path.abspath(path) for path in files]
 
 

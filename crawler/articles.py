@@ -1,10 +1,12 @@
 """From a page or a feedx item to an Article, or to the reason there is none.
 
-The spider and the tests go through these two functions only, so what a test
+The spider and the tests go through these functions only, so what a test
 proves about them holds for every source.
 """
 
 from dataclasses import dataclass
+
+from scrapy.http import HtmlResponse
 
 from crawler.extract.feedx_item import FeedxItemPage
 from crawler.extract.html_tree import CutShort
@@ -39,6 +41,22 @@ def article_from_response(response, edition, language):
     except CutShort as error:
         return Skip("cut_short_by_the_parser", str(error))
     return article_from_page(selector, response.url, edition, language)
+
+
+def article_from_capture(capture, edition, language):
+    """An Article from a web archive's capture of an rfi.fr page (crawler.archives.Capture), or a Skip.
+
+    The page is read as if rfi.fr had just sent it: the same selectors, the same URL; only where the
+    copy came from and when it was captured differ.
+    """
+    response = capture.response()
+    if not isinstance(response, HtmlResponse):
+        return Skip("not_html", capture.via)
+    result = article_from_response(response, edition, language)
+    article = result.article if isinstance(result, Skip) else result
+    if article is not None:
+        article.update(source=capture.source, fetched_at=capture.captured_at, via=capture.via)
+    return result
 
 
 def article_from_feedx(html, link, title, source, edition, language, fetched_at=None):

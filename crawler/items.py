@@ -18,6 +18,7 @@ class Article(scrapy.Item):
     tags = scrapy.Field()
     image = scrapy.Field()  # {"url", "caption", "credit"} or None
     version = scrapy.Field()  # 1 when first emitted, +1 each time its content changes
-    source = scrapy.Field()  # "rfi", "feedx" or "archive"
-    fetched_at = scrapy.Field()  # when feedx polled the item (feedx sources only), else None
+    source = scrapy.Field()  # "rfi", "feedx", "archive", "wayback", "commoncrawl" or "warc"
+    fetched_at = scrapy.Field()  # when feedx polled the item, or the web archive's capture time; else None
     crawled_at = scrapy.Field()  # when this run produced the item, UTC
+    via = scrapy.Field()  # the archived copy read: replay URL, "filename#offset"; None for rfi.fr and feedx

@@ -91,4 +91,5 @@ def load_article(page, edition, language, fetched_at=None):
         source=page.source,
         fetched_at=fetched_at,
         crawled_at=utc_now_iso(),
+        via=None,
     )

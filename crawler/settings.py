@@ -39,8 +39,35 @@ AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 # Default: 0. Never faster than four requests a second on one host.
 DOWNLOAD_DELAY = 0.25
-# Default: none. Saved feedx items (-a archive=) are local files: no delay for them.
-DOWNLOAD_SLOTS = {"local-files": {"delay": 0, "concurrency": 16}}
+# Default: none. Saved feedx items (-a archive=) are local files: no delay for them. Web archives
+# get slots of their own, at the pace each documents (../README.md, "When rfi.fr blocks you").
+DOWNLOAD_SLOTS = {
+    "local-files": {"delay": 0, "concurrency": 16},
+    # The Internet Archive's CDX server allows ~60 requests a minute per address and blocks for an
+    # hour (then twice as long each time) when its 429s are ignored: one at a time, one per 2.5 s.
+    "wayback-cdx": {"delay": 2.5, "concurrency": 1},
+    # Replay (id_) runs on other servers with looser limits: a few at a time.
+    "wayback-replay": {"delay": 0.5, "concurrency": 4},
+    # Common Crawl's index server is small and answers 503 when pushed: one at a time.
+    "commoncrawl-index": {"delay": 1.0, "concurrency": 1},
+    # Its data host is a CDN that takes parallel range requests.
+    "commoncrawl-data": {"delay": 0, "concurrency": 8},
+}
+
+# -- web archives (-a source=wayback, -a source=commoncrawl, -a warc=PATH) ---------------
+# Any Wayback-compatible archive: the Internet Archive, or a pywb collection
+# (CDX at http://HOST/COLL/cdx, replay at http://HOST/COLL/).
+WAYBACK_CDX_URL = "https://web.archive.org/cdx/search/cdx"
+WAYBACK_REPLAY_URL = "https://web.archive.org/web/"
+# Common Crawl's list of crawls (each with its own CDX API) and the host of its WARC files.
+COMMONCRAWL_INDEX_URL = "https://index.commoncrawl.org/collinfo.json"
+COMMONCRAWL_DATA_URL = "https://data.commoncrawl.org/"
+# 429 answers of an archive's index in a row that stop the source (exit 1) instead of retrying into a block.
+ARCHIVE_MAX_429 = 3
+# Keep every page a live crawl reads as WARC files in this folder (unset: keep nothing); a file is
+# closed and the next one started once it passes PAGES_ARCHIVE_MAX_MB.
+PAGES_ARCHIVE = None
+PAGES_ARCHIVE_MAX_MB = 1024
 
 # -- failing fast ----------------------------------------------------------------
 # Default: 180 and 60 s. An unreachable site must end the run in seconds, not minutes.

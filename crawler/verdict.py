@@ -76,6 +76,8 @@ def account_for_every_article(stats, finished):
 def run_failure(stats, settings, reason):
     """The one-line reason the run failed, or None when it worked."""
     stat = lambda key: stats.get_value(key, 0)  # noqa: E731
+    if stats.get_value("source/failure"):
+        return stats.get_value("source/failure")
     if reason != "finished":
         if reason == "shutdown" and settings.get("JOBDIR"):
             return (f"paused before it finished ({reason}); run it again with JOBDIR={settings.get('JOBDIR')} "

@@ -51,6 +51,11 @@ class Site:
         body, content_type, status, headers = self.routes.get(
             decode_path(request.url), (b"not found\n", "text/plain; charset=utf-8", 404, {}))
         headers = {"Content-Type": content_type, **headers}
+        wanted = request.headers.get("Range")
+        if wanted and status == 200:  # one byte range, as Common Crawl's data host answers it
+            first, last = map(int, wanted.decode().removeprefix("bytes=").split("-"))
+            headers["Content-Range"] = f"bytes {first}-{min(last, len(body) - 1)}/{len(body)}"
+            body, status = body[first:last + 1], 206
         kind = responsetypes.from_args(headers=headers, url=request.url, body=body)
         return kind(url=request.url, status=status, headers=headers, body=body, request=request)
 
@@ -88,7 +93,7 @@ class Run:
         self._seen = set()
 
     def start(self):
-        """The requests the spider starts with."""
+        """The requests the spider starts with (and the items, for sources read without downloading)."""
         async def collect():
             return [request async for request in self.spider.start()]
 
@@ -100,7 +105,12 @@ class Run:
 
     def crawl(self):
         """Fetch the start requests and everything they lead to, each request once (Scrapy's duplicate filter)."""
-        queue = deque(self.start())
+        queue = deque()
+        for entry in self.start():
+            if isinstance(entry, Request):
+                queue.append(entry)
+            else:
+                self.emit(entry)
         while queue:
             request = queue.popleft()
             fingerprint = self.crawler.request_fingerprinter.fingerprint(request)

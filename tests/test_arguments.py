@@ -33,7 +33,7 @@ def parse(**arguments):
     ({"since": "2023-9-30"}, "since=2023-9-30 is not a date; use YYYY-MM-DD"),
     ({"since": "2024-01-01", "until": "2024-02-30"}, "until=2024-02-30 is not a date; use YYYY-MM-DD"),
     ({"source": "archive"}, "source=archive reads saved feedx items: give them with archive=PATH"),
-    ({"source": "twitter"}, "unknown source=twitter; sources: rfi, feedx, archive (with archive=PATH)"),
+    ({"source": "twitter"}, "unknown source=twitter; sources: rfi, feedx, wayback, commoncrawl, archive (with archive=PATH), warc (with warc=PATH)"),
     ({"until": "2024-01-01"}, "until= needs since= (a backfill window is since..until)"),
     ({"refresh": "maybe"}, "refresh=maybe: use refresh=1 or refresh=0"),
     ({"since": "2024-01-01", "sections": "中国"},
@@ -41,7 +41,7 @@ def parse(**arguments):
     ({"source": "feedx", "sections": "中国"}, "sections= applies to source=rfi only"),
     ({"archive": str(FEEDX), "source": "feedx"},
      "archive= reads saved feedx items; it cannot be combined with source=feedx"),
-    ({"colour": "red"}, "unknown argument colour; known: since, until, sections, urls, source, archive, refresh"),
+    ({"colour": "red"}, "unknown argument colour; known: since, until, sections, urls, source, archive, warc, refresh"),
     ({"urls": "https://[::1/cn/x"}, "urls=: not a URL (Invalid IPv6 URL): https://[::1/cn/x"),
 ])
 def test_odd_arguments_are_refused_with_one_line(arguments, message):

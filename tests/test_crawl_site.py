@@ -202,7 +202,7 @@ def test_non_article_pages_are_skipped_with_a_reason(pages, caplog):
      "urls=: not on http://127.0.0.1:8000 or rfi.fr: https://example.com/cn/中国/20240101-假的"),
     ({"urls": "https://www.rfi.fr/fr/france/20240101-x"},
      "urls=: not an article URL of /cn/: https://www.rfi.fr/fr/france/20240101-x"),
-    ({"source": "twitter"}, "unknown source=twitter; sources: rfi, feedx, archive (with archive=PATH)"),
+    ({"source": "twitter"}, "unknown source=twitter; sources: rfi, feedx, wayback, commoncrawl, archive (with archive=PATH), warc (with warc=PATH)"),
     ({"since": ""}, "since= is empty; give a value or leave the argument out"),
 ])
 def test_bad_arguments_are_refused_when_the_spider_is_made(arguments, message):

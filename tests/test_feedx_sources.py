@@ -149,4 +149,4 @@ def test_an_empty_archive_is_refused(tmp_path, argument, message):
 def test_an_unknown_source_is_refused():
     with pytest.raises(ArgumentError) as refused:
         Run(source="feedy")
-    assert str(refused.value) == "unknown source=feedy; sources: rfi, feedx, archive (with archive=PATH)"
+    assert str(refused.value) == "unknown source=feedy; sources: rfi, feedx, wayback, commoncrawl, archive (with archive=PATH), warc (with warc=PATH)"

@@ -18,7 +18,8 @@ from tests.fixtures.articles import ARTICLES
 def complete(expected, url):
     return {"id": "rfi-cn-0123456789abcdef0123", "url": url, "edition": "cn", "language": "zh-Hans",
             "lede": None, "modified": None, "image": None, "authors": [], "tags": [], "version": 1,
-            "source": "rfi", "fetched_at": None, "crawled_at": "2026-11-26T10:00:00+00:00", **expected}
+            "source": "rfi", "fetched_at": None, "crawled_at": "2026-11-26T10:00:00+00:00", "via": None,
+            **expected}
 
 
 BASE = complete(ARTICLES[0].expected, "https://www.rfi.fr/cn/%E4%B8%AD%E5%9B%BD/20240115-x")

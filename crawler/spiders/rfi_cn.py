@@ -9,6 +9,8 @@ import scrapy
 from scrapy import signals
 from scrapy.spidermiddlewares.httperror import HttpError
 
+from scrapy.exceptions import CloseSpider
+
 from crawler.arguments import parse_arguments
 from crawler.discovery import (
     UnreadableListing,
@@ -20,11 +22,14 @@ from crawler.discovery import (
 )
 from crawler.extract.dates import epoch_ms_to_utc
 from crawler.extract.feedx_file import BadFeedxFile, read_feedx_file
-from crawler.articles import Skip, article_from_feedx, article_from_response
+from crawler.articles import Skip, article_from_capture, article_from_feedx, article_from_response
 from crawler.items import Article
 from crawler.middlewares import LeftTheSite, origin
 from crawler.monitors import record_coverage
 from crawler.run_checks import check_run
+from crawler.sources.commoncrawl import CommonCrawlSource
+from crawler.sources.wayback import WaybackSource
+from crawler.sources.warc import WarcSource
 from crawler.urls import ArticleURLs, article_date, article_id
 
 logger = logging.getLogger(__name__)
@@ -34,7 +39,7 @@ logger = logging.getLogger(__name__)
 LOCAL_FILE_META = {"download_slot": "local-files", "autothrottle_dont_adjust_delay": True}
 
 
-class RfiCnSpider(scrapy.Spider):
+class RfiCnSpider(WaybackSource, CommonCrawlSource, WarcSource, scrapy.Spider):
     """Articles of rfi.fr/cn, discovered from the site's feeds and sitemaps.
 
     Where articles are listed (all paths under the RFI_BASE_URL setting):
@@ -47,6 +52,10 @@ class RfiCnSpider(scrapy.Spider):
     Other sources of the same articles:
       source=feedx      feedx.net's republication (FEEDX_URL), when rfi.fr blocks this address
       archive=PATH      saved feedx items: a file, a folder of *.md or a glob
+      source=wayback    the newest capture of each article in a Wayback archive (WAYBACK_CDX_URL)
+      source=commoncrawl   the same from Common Crawl's crawls (COMMONCRAWL_INDEX_URL)
+      warc=PATH         WARC/WACZ files: a file, a folder or a glob (a PAGES_ARCHIVE among them)
+    since= and until= bound the web archives too.
     """
 
     name = "rfi_cn"
@@ -74,11 +83,13 @@ class RfiCnSpider(scrapy.Spider):
         settings = crawler.settings
         spider.article_urls = ArticleURLs(settings.get("RFI_BASE_URL"), cls.edition)
         spider.run = parse_arguments(spider.article_urls, settings.getlist("RFI_SECTIONS"), **spider._arguments)
-        check_run(settings, cls.name, inputs=spider.run.archive_files)
+        check_run(settings, cls.name, inputs=spider.run.archive_files + spider.run.warc_files)
         # Every request, redirects included, stays on these origins (crawler.middlewares.StayOnTheSite).
         spider.allowed_origins = {origin(settings.get("RFI_BASE_URL"))}
-        if spider.run.source == "feedx":
-            spider.allowed_origins.add(origin(settings.get("FEEDX_URL")))
+        source_urls = {"feedx": ["FEEDX_URL"], "wayback": ["WAYBACK_CDX_URL", "WAYBACK_REPLAY_URL"],
+                       "commoncrawl": ["COMMONCRAWL_INDEX_URL", "COMMONCRAWL_DATA_URL"]}
+        for name in source_urls.get(spider.run.source, ()):
+            spider.allowed_origins.add(origin(settings.get(name)))
         spider.reads_local_files = spider.run.source == "archive"
         crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
         spider.feedx_items = itertools.count()
@@ -99,6 +110,15 @@ class RfiCnSpider(scrapy.Spider):
                                      meta=LOCAL_FILE_META)
         elif self.run.source == "feedx":
             yield self.listing(self.settings.get("FEEDX_URL"), self.parse_feedx_feed)
+        elif self.run.source == "wayback":
+            for request in self.wayback_start():
+                yield request
+        elif self.run.source == "commoncrawl":
+            for request in self.commoncrawl_start():
+                yield request
+        elif self.run.source == "warc":
+            async for item in self.warc_start():
+                yield item
         elif self.run.urls:
             for url in self.run.urls:
                 yield self.article_request(url, always_fetch=True)
@@ -238,6 +258,22 @@ class RfiCnSpider(scrapy.Spider):
             # traceback; the crawl goes on.
             return self.extraction_failed(response.url)
         return self.emit(result, response.url)
+
+    def parse_capture(self, capture):
+        """A web archive's copy of an article page (crawler.archives.capture.Capture), read as the page."""
+        self.stats.inc_value("articles/fetched")
+        try:
+            result = article_from_capture(capture, self.edition, self.language)
+        except Exception:
+            return self.extraction_failed(capture.via)
+        return self.emit(result, capture.via)
+
+    def stop_source(self, message):
+        """A source that cannot go on (its index down or answering garbage, rate-limited, empty for the
+        window) ends the run; `message` is the run's one-line reason (crawler.verdict)."""
+        self.stats.set_value("source/failure", message)
+        logger.error("%s", message)
+        raise CloseSpider("source_failed")
 
     def extraction_failed(self, where):
         self.stats.inc_value("articles/failed/extraction_error")

@@ -113,13 +113,18 @@ class CharsetMiddleware:
     """
 
     def process_response(self, request, response):
-        if not isinstance(response, TextResponse) or not response.body:
-            return response
-        encoding = best_encoding(response.body, response.encoding)
-        if encoding and encoding != response.encoding:
-            logger.debug("Decoding %s as %s, not the declared %s", response.url, encoding, response.encoding)
-            return response.replace(encoding=encoding)
+        return decoded_as_written(response)
+
+
+def decoded_as_written(response):
+    """The response, decoded by what its bytes are (see CharsetMiddleware); archived pages too."""
+    if not isinstance(response, TextResponse) or not response.body:
         return response
+    encoding = best_encoding(response.body, response.encoding)
+    if encoding and encoding != response.encoding:
+        logger.debug("Decoding %s as %s, not the declared %s", response.url, encoding, response.encoding)
+        return response.replace(encoding=encoding)
+    return response
 
 
 def best_encoding(body, declared):

@@ -6,6 +6,8 @@ from datetime import datetime, timezone
 from scrapy.http import Headers
 from scrapy.responsetypes import responsetypes
 
+from crawler.middlewares import decoded_as_written
+
 
 @dataclass
 class Capture:
@@ -17,12 +19,12 @@ class Capture:
     via: str | None = None  # replay URL, filename#offset or path#offset
 
     def response(self):
-        """The response rfi.fr sent, as Scrapy's downloader would have built it."""
+        """The response rfi.fr sent, as Scrapy's downloader and CharsetMiddleware would have made it."""
         headers = Headers()
         for name, value in self.headers:
             headers.appendlist(name, value)
         kind = responsetypes.from_args(headers=headers, url=self.url, body=self.body)
-        return kind(url=self.url, status=200, headers=headers, body=self.body)
+        return decoded_as_written(kind(url=self.url, status=200, headers=headers, body=self.body))
 
 
 def timestamp_to_utc(timestamp):

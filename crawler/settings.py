@@ -160,6 +160,10 @@ EXTENSIONS = {
     # settles a killed run, and closes the file when the spider closes, before RunVerdict reads
     # what it counted.
     "crawler.incremental.IncrementalState": 100,
+    # With PAGES_ARCHIVE set, writes every page the run reads (feeds, sitemaps, articles) to WARC
+    # files there, for pywb or a later `-a warc=DIR` run; off otherwise (crawler/archives/pages_archive.py).
+    # Made first, so that a folder it cannot write refuses the run before the state file is opened.
+    "crawler.archives.pages_archive.PagesArchive": 50,
     # Decides whether the run failed and counts every article discovered in one outcome; the crawl
     # command ends the log with the Summary of those counts. After spidermon (500), whose report it reads.
     "crawler.verdict.RunVerdict": 900,

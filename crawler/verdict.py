@@ -86,6 +86,8 @@ def run_failure(stats, settings, reason):
     produced = stat("articles/new") + stat("articles/updated") + stat("articles/unchanged")
     if stat("articles/not_written"):
         return f"{stat('articles/not_written')} articles could not be written to the output"
+    if stats.get_value("pages_archive/failure"):
+        return f"the pages archive stopped: {stats.get_value('pages_archive/failure')}"
     if stat("archive/files") and not produced:
         return f"no article could be read from the {stat('archive/files')} archive files"
     if stat("feedx/items") and not produced:

@@ -24,11 +24,16 @@ logger = logging.getLogger(__name__)
 ARCHIVED_HOST = "www.rfi.fr"
 
 
+# An archive's API, not a site's pages: robots.txt is not asked. Each archive's pace is its download
+# slot's (DOWNLOAD_SLOTS), the documented limit, which AutoThrottle must not shorten.
+ARCHIVE_REQUEST_META = {"dont_obey_robotstxt": True, "autothrottle_dont_adjust_delay": True}
+
+
 def archive_article_meta(article_id, timestamp, slot):
     """An archived article page goes through the incremental state as a listed page does, its capture
     time standing for the listing's lastmod: a re-run over the same archive fetches nothing again."""
     return {"article_id": article_id, "listed_lastmod": timestamp_to_utc(timestamp), "always_fetch": False,
-            "download_slot": slot, "dont_obey_robotstxt": True}
+            **ARCHIVE_REQUEST_META, "download_slot": slot}
 
 
 def archived_headers(headers):
@@ -69,7 +74,7 @@ class CDXIndexReader:
     def archive_index_meta(self, slot):
         # A burst of 429s ends with the last retry's answer in archive_index_failed: the source stops
         # there rather than going on into a block (each retry waits as long as Retry-After asks).
-        return {"download_slot": slot, "dont_obey_robotstxt": True, "handle_httpstatus_list": [404],
+        return {**ARCHIVE_REQUEST_META, "download_slot": slot, "handle_httpstatus_list": [404],
                 "max_retry_times": max(self.settings.getint("ARCHIVE_MAX_429") - 1, 0)}
 
     def read_cdx_answer(self, response, query, page, pages):

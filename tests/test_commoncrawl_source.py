@@ -1,21 +1,20 @@
 """-a source=commoncrawl: the newest capture of each article across Common Crawl's crawls.
 
 Decided in-process against a collinfo.json, crawl indexes (pywb's JSON lines) and WARC files read by
-byte range, all in memory; crawled once end to end against a real pywb (one crawl's index), a fixture
-index that first answers 503 with Retry-After (the other crawl's), and a byte-range file server.
+byte range, all in memory; crawled end to end, against a real pywb as one crawl's index, in
+tests/test_archives_end_to_end.py.
 """
 
 import io
-import json
 import logging
+from collections import deque
 
 import pytest
 from scrapy.exceptions import CloseSpider, DownloadCancelledError
 from twisted.python.failure import Failure
 
-from tests.archive_servers import ArchiveHost, ArchiveSite, Pywb, collinfo, pywb_cdx
-from tests.archives import write_records, write_warc
-from tests.conftest import run_crawl
+from tests.archive_servers import ArchiveSite, collinfo, pywb_cdx
+from tests.archives import write_records
 from tests.fixtures.articles import ARTICLES
 from tests.inprocess import Run
 from tests.test_wayback_source import (
@@ -34,7 +33,6 @@ FILE_B = "crawl-data/CC-MAIN-2024-12/segments/1/warc/b.warc.gz"
 CRAWLS = [("CC-MAIN-2023-06", "2023-01-26T00:00:00", "2023-02-09T00:00:00"),
           ("CC-MAIN-2024-11", "2024-03-10T00:00:00", "2024-03-16T00:00:00"),
           ("CC-MAIN-2024-12", "2024-03-18T00:00:00", "2024-03-22T00:00:00")]
-NO_DELAYS = {slot: {"delay": 0, "concurrency": 4} for slot in ("commoncrawl-index", "commoncrawl-data")}
 
 
 def crawl_a():
@@ -88,10 +86,10 @@ def fixture_url(fixture):
     return article_captures()[ARTICLES.index(fixture)].url
 
 
-def offsets_via(offsets, file_a=FILE_A):
+def offsets_via(offsets):
     """The via each item must have: the file and offset of its newest capture, from crawl B or A."""
     def via(fixture, timestamp):
-        filename = FILE_B if timestamp == NEWEST else file_a
+        filename = FILE_B if timestamp == NEWEST else FILE_A
         return f"{filename}#{offsets[(filename, fixture_url(fixture))]}"
     return via
 
@@ -176,8 +174,11 @@ def whole_file_line(site):
 def test_a_whole_file_cut_off_by_the_downloader_stops_the_source_the_same_way():
     """A data request may not grow past its record (download_maxsize): Scrapy cancels a whole file at once."""
     site, _ = common_crawl()
-    run = commoncrawl(site).crawl()
-    request = next(iter(run.spider.commoncrawl_captures()))
+    run = commoncrawl(site)
+    queue = deque(run.start())
+    while b"Range" not in queue[0].headers:  # the indexes read, up to the first data request
+        queue.extend(run.fetch(queue.popleft()))
+    request = queue[0]
     first, last = map(int, request.headers["Range"].decode().removeprefix("bytes=").split("-"))
     assert request.meta["download_maxsize"] == last - first + 1
     failure = Failure(DownloadCancelledError("expected response size larger than download max size"))
@@ -209,38 +210,3 @@ def test_a_record_that_is_not_a_warc_record_is_skipped_and_named(caplog):
     assert run.stat("articles/skipped/unreadable_record") == 1
     assert f"Skipped {FILE_B}#{first}: unreadable_record" in caplog.text
 
-
-# -- end to end ---------------------------------------------------------------------
-
-
-def test_collinfo_a_real_pywb_index_and_byte_ranges_give_every_article_exactly(tmp_path):
-    """Crawl A's index is a real pywb; crawl B's a fixture server that first answers 503 with Retry-After."""
-    warc_a = tmp_path / "a.warc.gz"
-    placed_a = write_warc(warc_a, crawl_a())
-    data_b, placed_b = warc_bytes(crawl_b())
-    with Pywb(tmp_path / "pywb", [warc_a], collection="CC-MAIN-2024-11") as pywb, ArchiveHost() as host:
-        host.add("/collinfo.json", collinfo([("CC-MAIN-2024-11", pywb.cdx_url, *CRAWLS[1][1:]),
-                                             ("CC-MAIN-2024-12", host.url("/CC-MAIN-2024-12-index"), *CRAWLS[2][1:])]))
-        host.queue("/CC-MAIN-2024-12-index", 503, {"Retry-After": "1"})
-        host.add("/CC-MAIN-2024-12-index", '{"pages": 1, "pageSize": 5, "blocks": 1}', query={"showNumPages": "true"})
-        host.add("/CC-MAIN-2024-12-index", pywb_cdx(placed_b, FILE_B), query={"page": "0"})
-        host.add_file("/" + FILE_B, data_b)
-        host.add_file("/a.warc.gz", warc_a.read_bytes())  # pywb's index names the file as it was added
-        result = run_crawl(tmp_path, "source=commoncrawl", "since=2024-01-01", settings={
-            "COMMONCRAWL_INDEX_URL": host.url("/collinfo.json"), "COMMONCRAWL_DATA_URL": host.url("/"),
-            "DOWNLOAD_SLOTS": json.dumps(NO_DELAYS)})
-        data_requests = [(path, headers.get("Range")) for path, _query, headers in host.requests
-                         if path.endswith(".warc.gz")]
-    assert result.returncode == 0, result.stderr[-3000:]
-    offsets = {("a.warc.gz", capture.url): offset for capture, offset, _length in placed_a}
-    offsets.update({(FILE_B, capture.url): offset for capture, offset, _length in placed_b})
-    assert_exact(result.items, ARTICLES, timestamp=newest_timestamp, source="commoncrawl",
-                 via=offsets_via(offsets, file_a="a.warc.gz"))
-    assert "answered 503, waiting 1.0 s as its Retry-After asks" in result.stderr
-    lengths = {offset: length for _capture, offset, length in placed_a + placed_b}
-    assert len(data_requests) == len(ARTICLES)
-    for _path, wanted in data_requests:
-        first, last = map(int, wanted.removeprefix("bytes=").split("-"))
-        assert last - first + 1 == lengths[first]
-    assert result.summary == (f"Summary: discovered {len(ARTICLES)}, fetched {len(ARTICLES)}, new {len(ARTICLES)}, "
-                              "updated 0, skipped as unchanged 0, dropped 0 {}, failed 0 {}")

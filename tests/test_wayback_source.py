@@ -1,12 +1,11 @@
 """-a source=wayback: the newest capture of each article in a Wayback-compatible archive.
 
 What the source decides is tested in-process, against CDX answers of both shapes (the Internet
-Archive's and pywb's) and replays held in memory; a real pywb serving a WARC of the fixture pages is
-crawled end to end, twice with one state.
+Archive's and pywb's) and replays held in memory; a real pywb is crawled end to end in
+tests/test_archives_end_to_end.py.
 """
 
 import asyncio
-import json
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import pytest
@@ -16,16 +15,14 @@ from scrapy.exceptions import CloseSpider
 from crawler.middlewares import RetryAfterMiddleware
 
 from crawler.urls import article_id
-from tests.archive_servers import ArchiveSite, Pywb, internet_archive_cdx, pywb_cdx
-from tests.archives import Capture, noise, write_warc
-from tests.conftest import run_crawl
+from tests.archive_servers import ArchiveSite, internet_archive_cdx, pywb_cdx
+from tests.archives import Capture, noise
 from tests.fixtures.articles import ARTICLES, NON_ARTICLES
 from tests.inprocess import Run
 from tests.mirror.render import absolute, render_article_page
 
 RFI = "https://www.rfi.fr"
 CDX = "/coll/cdx"
-NO_DELAYS = {slot: {"delay": 0, "concurrency": 4} for slot in ("wayback-cdx", "wayback-replay")}
 NOT_FROM_THE_PAGE = {"source", "fetched_at", "via", "crawled_at"}
 NEWEST = "20240320120000"
 OLDER = "20240314080000"
@@ -251,26 +248,4 @@ async def answers_until_given_up(run, site, request):
         answers.append(site.response(request))
         request = await retries.process_response(request, answers[-1])
     return answers
-
-
-# -- end to end: a real pywb ----------------------------------------------------------------
-
-
-def test_a_real_pywb_gives_every_article_exactly_and_a_rerun_nothing_new(tmp_path):
-    warc = tmp_path / "rfi.warc.gz"
-    write_warc(warc, older_captures() + article_captures() + non_article_captures() + noise_captures())
-    with Pywb(tmp_path / "pywb", [warc]) as pywb:
-        settings = {"WAYBACK_CDX_URL": pywb.cdx_url, "WAYBACK_REPLAY_URL": pywb.replay_url,
-                    "DOWNLOAD_SLOTS": json.dumps(NO_DELAYS), "STATE_DIR": str(tmp_path / "state")}
-        first = run_crawl(tmp_path, "source=wayback", settings=settings)
-        again = run_crawl(tmp_path, "source=wayback", settings=settings, output_name="again.jsonl")
-    assert first.returncode == 0, first.stderr[-3000:]
-    assert len(ARTICLES) == 10 and len(NON_ARTICLES) == 2
-    assert_exact(first.items, ARTICLES, via=replay_via(pywb.replay_url.removesuffix("/coll/")))
-    assert first.summary == ("Summary: discovered 12, fetched 12, new 10, updated 0, skipped as unchanged 0, "
-                             "dropped 2 {no_date: 2}, failed 0 {}")
-    assert again.returncode == 0, again.stderr[-3000:]
-    assert again.items == []
-    assert again.summary == ("Summary: discovered 12, fetched 0, new 0, updated 0, skipped as unchanged 12, "
-                             "dropped 0 {}, failed 0 {}")
 

@@ -13,14 +13,15 @@ OLD_SITE_HOSTS = frozenset({"cn.rfi.fr", "trad.cn.rfi.fr"})
 
 
 class NewestCaptures:
-    def __init__(self, article_urls, run, stats, window_bounds_captures):
+    def __init__(self, article_urls, run, stats, window_bounds_captures, held=None):
         """window_bounds_captures: a capture taken outside since..until is passed over too (the CDX
-        sources, whose query asks for that window); a local WARC is bounded by the article's date only."""
+        sources, whose query asks for that window); a local WARC is bounded by the article's date only.
+        held: the dict the choices are kept in (a paused run's, to go on with), else a new one."""
         self.article_urls = article_urls
         self.run = run
         self.stats = stats
         self.window_bounds_captures = window_bounds_captures
-        self._newest = {}  # article id -> (timestamp, url, capture reference)
+        self._newest = {} if held is None else held  # article id -> (timestamp, url, capture reference)
 
     def offer(self, target_url, timestamp, reference):
         """Consider a 200 HTML capture of target_url taken at timestamp (YYYYMMDDhhmmss); reference is

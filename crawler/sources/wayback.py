@@ -7,7 +7,6 @@ rfi.fr sent (`<replay><timestamp>id_/<url>`, no rewriting). Common Crawl's index
 """
 
 import logging
-from collections import deque
 from dataclasses import asdict
 
 import scrapy
@@ -45,24 +44,46 @@ def archived_headers(headers):
 
 class CDXIndexReader:
     """Reads Wayback-compatible CDX APIs, one query after the other and page by page, into
-    self.archive_captures; then asks the source for the requests of the captures chosen.
+    index_progress(); then asks the source for the requests of the captures chosen.
 
     A query is a dict (kept in requests, so that a JOBDIR can hold them): name and endpoint (for the one
     line a failure ends with), url and match_type, filters, slot (the download slot).
     """
 
     def read_cdx_indexes(self, queries, then):
-        self.archive_captures = NewestCaptures(self.article_urls, self.run, self.stats, window_bounds_captures=True)
-        self.cdx_queries = deque(queries)
-        self.cdx_then = then
+        progress = self.index_progress()
+        if progress["queries"] or progress["newest"]:
+            # A paused run resumed with its JOBDIR: the index request it was reading is in the queue.
+            logger.info("Going on with the archive's indexes where the paused run stopped (%d articles chosen, "
+                        "%d queries left)", len(progress["newest"]), len(progress["queries"]))
+            return
+        progress.update(newest={}, queries=list(queries), then=then)
         yield from self.next_cdx_query()
 
+    def index_progress(self):
+        """What reading the indexes has gathered so far: the captures chosen, the queries left, what to do
+        next. On a run with a JOBDIR it lives in spider.state, which Scrapy's SpiderState keeps there, so
+        that a paused run goes on where it stopped instead of losing the pages it had read."""
+        holder = getattr(self, "state", None)
+        if holder is None:
+            holder = self.__dict__.setdefault("_index_progress", {})
+        return holder.setdefault("archive_index", {"newest": {}, "queries": [], "then": None})
+
+    @property
+    def archive_captures(self):
+        return NewestCaptures(self.article_urls, self.run, self.stats, window_bounds_captures=True,
+                              held=self.index_progress()["newest"])
+
     def next_cdx_query(self):
-        if self.cdx_queries:
-            yield self.cdx_request(self.cdx_queries.popleft(), show_num_pages=True)
+        progress = self.index_progress()
+        if progress["queries"]:
+            yield self.cdx_request(progress["queries"].pop(0), show_num_pages=True)
             return
-        logger.info("The archive's indexes give %d articles to read", len(self.archive_captures))
-        yield from getattr(self, self.cdx_then)()
+        logger.info("The archive's indexes give %d articles to read", len(progress["newest"]))
+        yield from getattr(self, progress["then"])()
+        # Every capture chosen is a request now (a JOBDIR's queue holds them): a later run with the
+        # same JOBDIR starts afresh.
+        progress["newest"] = {}
 
     def cdx_request(self, query, page=None, pages=None, show_num_pages=False):
         url = query_url(query["endpoint"], query["url"], self.run, filters=query["filters"],
@@ -107,14 +128,15 @@ class CDXIndexReader:
 
     def offer_captures(self, records):
         self.stats.inc_value("archive/cdx_records", len(records))
+        captures = self.archive_captures
         for record in records:
             # The query asked for 200 HTML only; servers that ignore a filter are filtered here.
             if record.status != "200":
-                self.archive_captures.pass_over("not_200")
+                captures.pass_over("not_200")
             elif not record.is_html_200():
-                self.archive_captures.pass_over("not_html")
+                captures.pass_over("not_html")
             else:
-                self.archive_captures.offer(record.url, record.timestamp, asdict(record))
+                captures.offer(record.url, record.timestamp, asdict(record))
 
     def archive_index_failed(self, failure):
         query = failure.request.cb_kwargs["query"]

@@ -68,15 +68,8 @@ def test_runs_emit_only_new_and_changed_articles(tmp_path):
         assert {item["version"] for item in first.items} == {1}
         first_items = {unquote(urlsplit(item["url"]).path): item for item in first.items}
 
-        mirror.clear_log()
-        second = crawl(tmp_path, mirror, state, "run2.jsonl")
-        assert second.returncode == 0, second.stderr[-2000:]
-        assert second.items == []
-        assert article_requests(mirror, specs) == []
-        assert f"discovered {len(specs)}, fetched 0, new 0, updated 0, skipped as unchanged {len(specs)}" in second.stderr
-
         # New articles, a changed one, and one whose `modified` date alone is later; the changes
-        # show in the news sitemap's lastmod.
+        # show in the news sitemap's lastmod. The others are held unchanged: never asked for again.
         in_news = sorted((spec for spec in specs if spec.path in site.news_paths), key=lambda spec: spec.published)
         assert len(in_news) >= 2
         changed = [modified(in_news[0])]
@@ -87,23 +80,18 @@ def test_runs_emit_only_new_and_changed_articles(tmp_path):
         by_path.update({spec.path: spec for spec in changed + added + [redated]})
         build_site(mirror, list(by_path.values()))
         mirror.clear_log()
-        third = crawl(tmp_path, mirror, state, "run3.jsonl")
-        assert third.returncode == 0, third.stderr[-2000:]
-        versions = {unquote(urlsplit(item["url"]).path): item["version"] for item in third.items}
-        assert versions == {**{spec.path: 1 for spec in added}, **{spec.path: 2 for spec in changed + [redated]}}
-        assert sorted(article_requests(mirror, specs + added)) == sorted(spec.path for spec in changed + added + [redated])
-        emitted = {unquote(urlsplit(item["url"]).path): item for item in third.items}
-        assert emitted[changed[0].path]["paragraphs"][-1] == "本文发表后，有关方面又作出了新的回应。"
-        assert emitted[redated.path]["modified"] == redated.modified.astimezone(timezone.utc).isoformat()
-        assert emitted[redated.path]["paragraphs"] == first_items[redated.path]["paragraphs"]
-
-        # Every page fetched again, all of it unchanged (the same date again is not a change): nothing emitted.
-        mirror.clear_log()
-        fourth = crawl(tmp_path, mirror, state, "run4.jsonl", "refresh=1")
-    assert fourth.returncode == 0, fourth.stderr[-2000:]
-    assert fourth.items == []
-    assert sorted(article_requests(mirror, list(by_path.values()))) == sorted(by_path)
-    assert f"new 0, updated 0, skipped as unchanged {len(by_path)}" in fourth.stderr
+        second = crawl(tmp_path, mirror, state, "run2.jsonl")
+    assert second.returncode == 0, second.stderr[-2000:]
+    versions = {unquote(urlsplit(item["url"]).path): item["version"] for item in second.items}
+    assert versions == {**{spec.path: 1 for spec in added}, **{spec.path: 2 for spec in changed + [redated]}}
+    assert sorted(article_requests(mirror, specs + added)) == sorted(spec.path for spec in changed + added + [redated])
+    emitted = {unquote(urlsplit(item["url"]).path): item for item in second.items}
+    assert emitted[changed[0].path]["paragraphs"][-1] == "本文发表后，有关方面又作出了新的回应。"
+    assert emitted[redated.path]["modified"] == redated.modified.astimezone(timezone.utc).isoformat()
+    assert emitted[redated.path]["paragraphs"] == first_items[redated.path]["paragraphs"]
+    unchanged = len(specs) - len(changed) - 1
+    assert (f"discovered {len(by_path)}, fetched {len(added) + 2}, new {len(added)}, updated 2, "
+            f"skipped as unchanged {unchanged}") in second.stderr
 
 
 def many_specs(count):
@@ -126,7 +114,7 @@ def wait_for_lines(process, output, count, timeout=60):
 
 
 def test_kill_9_at_random_moments_loses_and_doubles_nothing(tmp_path):
-    specs = many_specs(60)
+    specs = many_specs(40)
     state = tmp_path / "state"
     outputs = []
     chooser = random.Random(20261126)
@@ -134,7 +122,7 @@ def test_kill_9_at_random_moments_loses_and_doubles_nothing(tmp_path):
         build_site(mirror, specs)
         for spec in specs:
             mirror.add_fault(spec.path, "slow:0.15", times=50)
-        for attempt in range(4):
+        for attempt in range(3):
             output = tmp_path / f"killed{attempt}.jsonl"
             outputs.append(output)
             process = start_crawl(output, slow_crawl_settings(mirror, state))
@@ -212,47 +200,6 @@ def test_a_paused_run_resumes_from_its_jobdir_and_the_next_run_starts_afresh(tmp
         third = run_crawl(tmp_path, output_name="third.jsonl", settings={"RFI_BASE_URL": mirror.base_url, **settings})
     assert third.returncode == 0, third.stderr[-2000:]
     assert paths(third.items) == [newer.path]
-
-
-def test_listed_pages_without_an_article_are_not_fetched_again(tmp_path):
-    specs = [fixture.spec for fixture in ARTICLES[:3]]
-    video = "/cn/视频/20240302-一段视频"
-    state = tmp_path / "state"
-    with Mirror() as mirror:
-        build_site(mirror, specs)
-        mirror.add(video, '<html><head><script type="application/ld+json">{"@type": "VideoObject"}</script></head>'
-                          "<body><h1>一段视频</h1></body></html>")
-        moved_from, moved_to = "/cn/中国/20240101-旧地址", specs[0].path
-        mirror.add(moved_from, b"", status=301, headers={"Location": mirror.url(moved_to)})
-        listed = [video, moved_from, specs[1].path]
-        items = "".join(f"<item><title>t</title><link>{mirror.url(path)}</link></item>" for path in listed)
-        mirror.add("/cn/rss", f"<rss><channel>{items}</channel></rss>", content_type="application/rss+xml")
-        mirror.add("/sitemaps/cn/news.xml", "<urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'/>",
-                   content_type="application/xml")
-        first = crawl(tmp_path, mirror, state, "run1.jsonl")
-        assert first.returncode == 0, first.stderr[-2000:]
-        assert paths(first.items) == sorted([moved_to, specs[1].path])
-        assert "Skipped" in first.stderr and "not_an_article" in first.stderr
-        mirror.clear_log()
-        second = crawl(tmp_path, mirror, state, "run2.jsonl")
-    assert second.returncode == 0, second.stderr[-2000:]
-    assert second.items == []
-    assert [path for path in mirror.requests if path in (video, moved_from, *[spec.path for spec in specs])] == []
-
-
-def test_a_run_stopped_without_jobdir_is_not_a_success(tmp_path):
-    specs = many_specs(20)
-    with Mirror() as mirror:
-        build_site(mirror, specs)
-        for spec in specs:
-            mirror.add_fault(spec.path, "slow:0.5", times=50)
-        output = tmp_path / "stopped.jsonl"
-        process = start_crawl(output, slow_crawl_settings(mirror, tmp_path / "state"), stderr=subprocess.PIPE)
-        wait_for_lines(process, output, 2)
-        process.send_signal(signal.SIGTERM)
-        _, stderr = process.communicate(timeout=60)
-    assert process.returncode == 1
-    assert stderr.strip().splitlines()[-1] == "rfi_cn: failed: the run ended before it finished (shutdown)"
 
 
 # -- settling a killed run, in-process -------------------------------------------

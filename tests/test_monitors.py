@@ -1,19 +1,18 @@
 """Data-quality monitors: a redesigned site fails the run with a report; a healthy one passes
 (tests/test_crawl_site.py, the default run).
 
-One redesign is crawled end to end, for its exit code and last line; the monitors' other verdicts are
-reached in-process, from the stats a crawl leaves (tests/test_faults.py shows Scrapy's counts they read).
+The monitors' verdicts are reached in-process, from the stats a crawl leaves (tests/test_faults.py shows
+Scrapy's counts they read); the crawl command ends a failed run with its verdict as the last line
+(tests/test_crawl_site.py, tests/test_run_safety.py).
 """
 
 import re
 
 import pytest
 
-from tests.conftest import run_crawl
 from tests.fixtures.articles import ARTICLES
 from tests.inprocess import Run, Site
 from tests.mirror.render import render_article_page
-from tests.mirror.server import Mirror
 from tests.mirror.site import build_site
 
 SPECS = [fixture.spec for fixture in ARTICLES]
@@ -28,19 +27,18 @@ def redesigned(site, renames):
         site.add(spec.path, html)
 
 
-def test_a_redesign_that_loses_lede_and_image_fails_with_a_report(tmp_path):
-    with Mirror() as mirror:
-        build_site(mirror, SPECS)
-        redesigned(mirror, {"t-content__chapo": "article__standfirst", "t-content__main-media": "article__hero"})
-        result = run_crawl(tmp_path, settings={"RFI_BASE_URL": mirror.base_url})
-    assert result.returncode == 1
-    line = result.last_line
-    assert line.startswith("rfi_cn: failed: data quality: Field coverage/Fields are found on enough article pages: "
+def test_a_redesign_that_loses_lede_and_image_fails_with_a_report():
+    site = Site()
+    build_site(site, SPECS)
+    redesigned(site, {"t-content__chapo": "article__standfirst", "t-content__main-media": "article__hero"})
+    run = Run(site).crawl()
+    assert len(run.items) == len(SPECS)  # the articles are still written, and the run says what is wrong
+    line = run.close()
+    assert line.startswith("data quality: Field coverage/Fields are found on enough article pages: "
                            f"field coverage dropped over {len(SPECS)} article pages: ")
     assert re.search(r"lede 0% < 30% \(e\.g\. http://127\.0\.0\.1:\d+/cn/\S+, \S+, \S+\)", line)
     assert "image 0% < 30%" in line
     assert "title" not in line.split("pages: ", 1)[1]
-    assert len(result.items) == len(SPECS)  # the articles are still written, and the run says what is wrong
 
 
 def test_a_redesign_that_loses_the_body_fails():

@@ -7,9 +7,12 @@ import subprocess
 import sys
 
 import pytest
+from scrapy import Request
+from scrapy.http import Response
 from scrapy.utils.test import get_crawler
 
-from crawler.incremental import IncrementalState
+from crawler.incremental import IncrementalState, SkipUnchangedArticles
+from crawler.items import Article
 from crawler.state import StateError
 from tests.conftest import CRAWL_ENV, REPO
 
@@ -149,6 +152,31 @@ def test_a_listed_page_without_an_article_is_not_fetched_again_until_listed_as_m
     assert second.should_fetch("rfi-cn-video", LATER)
     second.close()
     assert stats.get_value("state/articles") == 0, "not an article"
+
+
+def listed_page(url, listed_id):
+    return Response(url, request=Request(url, meta={"article_id": listed_id, "listed_lastmod": MODIFIED}))
+
+
+def test_the_middleware_remembers_the_listed_pages_that_gave_no_article_under_their_id(open_state):
+    state = open_state()
+    middleware = SkipUnchangedArticles(state, refresh=False)
+    # A video page, and an old URL redirected to another article: neither gave an article under its id.
+    video = listed_page("https://www.rfi.fr/cn/视频/20240302-一段视频", "rfi-cn-video")
+    assert list(middleware.process_spider_output(video, iter([]))) == []
+    moved = listed_page("https://www.rfi.fr/cn/中国/20240101-旧地址", "rfi-cn-moved")
+    redirected_to = Article(**article(2))
+    assert list(middleware.process_spider_output(moved, iter([redirected_to]))) == [redirected_to]
+    # An article page gave its article (whose line this run never wrote).
+    page = listed_page(article(3)["url"], article(3)["id"])
+    list(middleware.process_spider_output(page, iter([Article(**article(3))])))
+    state.close()
+
+    second = open_state()
+    assert not second.should_fetch("rfi-cn-video", MODIFIED)
+    assert not second.should_fetch("rfi-cn-moved", MODIFIED)
+    assert second.should_fetch(article(3)["id"], MODIFIED)
+    second.close()
 
 
 # -- when the file is checked ------------------------------------------------------

@@ -249,3 +249,18 @@ async def answers_until_given_up(run, site, request):
         request = await retries.process_response(request, answers[-1])
     return answers
 
+
+
+def test_an_archive_of_a_mirror_is_asked_about_the_mirrors_host_too():
+    mirror = "http://127.0.0.1:8123"
+    captures = [Capture(absolute(mirror, fixture.spec.path), render_article_page(fixture.spec, base_url=mirror),
+                        NEWEST) for fixture in ARTICLES]
+    site = ArchiveSite()
+    for capture in captures:
+        site.add(f"/coll/{capture.timestamp}id_/{unquote(capture.url)}", capture.data, content_type=capture.content_type)
+    site.add_answer(CDX, "[]", query={"url": "www.rfi.fr/cn/"})
+    site.add_answer(CDX, internet_archive_cdx(captures), query={"url": "127.0.0.1:8123/cn/"})
+    run = wayback(site, settings={"RFI_BASE_URL": mirror}).crawl()
+    assert [dict(query)["url"] for query in cdx_queries(run)] == ["www.rfi.fr/cn/", "127.0.0.1:8123/cn/"]
+    assert sorted(item["url"] for item in run.items) == sorted(capture.url for capture in captures)
+    assert run.close() is None

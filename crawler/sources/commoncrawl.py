@@ -13,7 +13,7 @@ from scrapy.exceptions import DownloadCancelledError
 from crawler.archives.capture import timestamp_to_utc
 from crawler.archives.warc_record import UnreadableRecord, capture_from_record
 from crawler.middlewares import origin
-from crawler.sources.wayback import ARCHIVED_HOST, CDXIndexReader, archive_article_meta
+from crawler.sources.wayback import CDXIndexReader, archive_article_meta
 
 logger = logging.getLogger(__name__)
 
@@ -79,9 +79,9 @@ class CommonCrawlSource(CDXIndexReader):
         queries = []
         for crawl in chosen:
             self.allowed_origins.add(origin(crawl["cdx-api"]))
-            queries.append({"name": f"the Common Crawl index of {crawl['id']}", "endpoint": crawl["cdx-api"],
-                            "url": f"{ARCHIVED_HOST}/{self.edition}/*", "filters": ["status:200", "mime:text/html"],
-                            "slot": "commoncrawl-index"})
+            queries += [{"name": f"the Common Crawl index of {crawl['id']}", "endpoint": crawl["cdx-api"],
+                         "url": f"{host}/{self.edition}/*", "filters": ["status:200", "mime:text/html"],
+                         "slot": "commoncrawl-index"} for host in self.archived_hosts()]
         # Every crawl's index is read before any record is: the newest capture across crawls wins.
         yield from self.read_cdx_indexes(queries, then="commoncrawl_captures")
 

@@ -16,10 +16,11 @@ from crawler.archives.capture import Capture, timestamp_to_utc
 from crawler.archives.cdx import NotACDXAnswer, query_url, read_num_pages, read_records
 from crawler.archives.newest import NewestCaptures
 from crawler.archives.warc_record import WIRE_HEADERS
+from crawler.urls import RFI_HOSTS
 
 logger = logging.getLogger(__name__)
 
-# The host archives hold RFI's pages under, whatever RFI_BASE_URL a run's own pages come from.
+# The host archives hold RFI's pages under.
 ARCHIVED_HOST = "www.rfi.fr"
 
 
@@ -49,6 +50,12 @@ class CDXIndexReader:
     A query is a dict (kept in requests, so that a JOBDIR can hold them): name and endpoint (for the one
     line a failure ends with), url and match_type, filters, slot (the download slot).
     """
+
+    def archived_hosts(self):
+        """The hosts to ask an index about: www.rfi.fr, and the configured site when it is another (a
+        mirror whose pages were archived, as the tests archive theirs)."""
+        site = self.article_urls.site_host
+        return [ARCHIVED_HOST] + ([site] if site not in RFI_HOSTS else [])
 
     def read_cdx_indexes(self, queries, then):
         progress = self.index_progress()
@@ -152,11 +159,12 @@ class CDXIndexReader:
 
 class WaybackSource(CDXIndexReader):
     def wayback_start(self):
-        query = {"name": "the Wayback CDX server", "endpoint": self.settings.get("WAYBACK_CDX_URL"),
-                 "url": f"{ARCHIVED_HOST}/{self.edition}/", "match_type": "prefix",
-                 # The Internet Archive's field names; pywb reads them too.
-                 "filters": ["statuscode:200", "mimetype:text/html"], "slot": "wayback-cdx"}
-        return self.read_cdx_indexes([query], then="wayback_captures")
+        queries = [{"name": "the Wayback CDX server", "endpoint": self.settings.get("WAYBACK_CDX_URL"),
+                    "url": f"{host}/{self.edition}/", "match_type": "prefix",
+                    # The Internet Archive's field names; pywb reads them too.
+                    "filters": ["statuscode:200", "mimetype:text/html"], "slot": "wayback-cdx"}
+                   for host in self.archived_hosts()]
+        return self.read_cdx_indexes(queries, then="wayback_captures")
 
     def wayback_captures(self):
         replay = self.settings.get("WAYBACK_REPLAY_URL")

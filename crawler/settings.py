@@ -19,10 +19,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # -- the site --------------------------------------------------------------------
 # Every URL the spider builds hangs off this, so tests crawl a mirror on 127.0.0.1.
 RFI_BASE_URL = "https://www.rfi.fr"
-# feedx.net's republication of RFI Chinese, the fallback source (-a source=feedx).
-FEEDX_URL = "https://feedx.net/rss/rfi.xml"
-# Sections of /cn/ with a feed of their own (-a sections=...).
-RFI_SECTIONS = ["中国", "法国", "港澳台", "亚洲", "美洲", "欧洲", "非洲", "中东", "国际", "政治", "滚动新闻", "专栏检索"]
+# What differs between the editions (sections, feedx's feed) is declared in crawler/editions.py.
+# Unset: the edition's own feedx feed for -a source=feedx; set, another copy of it (a mirror in tests).
+FEEDX_URL = None
 
 # -- politeness ------------------------------------------------------------------
 # Default: False. rfi.fr's robots.txt is obeyed.

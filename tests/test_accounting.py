@@ -7,7 +7,7 @@ import re
 
 from scrapy.http import HtmlResponse, XmlResponse
 
-from crawler import settings as project
+from crawler.editions import CN
 from crawler.verdict import account_for_every_article, summary
 from tests.fixtures.articles import ARTICLES
 from tests.inprocess import Run, Site
@@ -42,7 +42,7 @@ def test_a_page_that_breaks_the_extractor_is_one_failed_article(monkeypatch, cap
     def breaks(*_):
         raise RecursionError("maximum recursion depth exceeded")
 
-    monkeypatch.setattr("crawler.spiders.rfi_cn.article_from_response", breaks)
+    monkeypatch.setattr("crawler.spiders.rfi.article_from_response", breaks)
     response = HtmlResponse(url, body=b"<html><body><p>x</p></body></html>", request=request)
     with caplog.at_level(logging.ERROR):
         assert spider.parse_article(response) == []
@@ -58,13 +58,13 @@ def test_a_feedx_item_that_breaks_the_extractor_is_one_failed_article(monkeypatc
     def breaks(*_):
         raise RecursionError("maximum recursion depth exceeded")
 
-    monkeypatch.setattr("crawler.spiders.rfi_cn.article_from_feedx", breaks)
+    monkeypatch.setattr("crawler.spiders.rfi.article_from_feedx", breaks)
     link = "https://www.rfi.fr/cn/中国/20240301-坏条目"
     body = f"<rss><channel><item><title>坏条目</title><link>{link}</link></item></channel></rss>".encode("utf-8")
     with caplog.at_level(logging.ERROR):
-        assert list(spider.parse_feedx_feed(XmlResponse(project.FEEDX_URL, body=body), body)) == []
+        assert list(spider.parse_feedx_feed(XmlResponse(CN.feedx_url, body=body), body)) == []
     assert stats.get_value("articles/failed/extraction_error") == 1
-    assert f"Article {project.FEEDX_URL} ({link}) could not be extracted" in caplog.text
+    assert f"Article {CN.feedx_url} ({link}) could not be extracted" in caplog.text
     assert "RecursionError" in caplog.text
     assert outcomes(stats) == (1, 1)
 
@@ -84,12 +84,12 @@ BILLION_LAUGHS = ("""<?xml version="1.0"?>
 
 def test_feed_items_the_parser_gives_up_are_counted_and_logged(caplog):
     spider, stats = spider_in_process(source="feedx")
-    response = XmlResponse(project.FEEDX_URL, body=BILLION_LAUGHS)
+    response = XmlResponse(CN.feedx_url, body=BILLION_LAUGHS)
     with caplog.at_level(logging.WARNING):
         read = list(spider.parse_feedx_feed(response, BILLION_LAUGHS))
     assert stats.get_value("feedx/items") == 2
     assert stats.get_value("discovery/entries_given_up") == 1
-    assert f"Listing {project.FEEDX_URL} is broken XML: the parser gave up 1 of its entries" in caplog.text
+    assert f"Listing {CN.feedx_url} is broken XML: the parser gave up 1 of its entries" in caplog.text
     assert len(read) == 1
 
 
@@ -112,7 +112,7 @@ def test_feedx_items_without_a_link_are_discovered_and_dropped():
     body = ("<rss><channel><item><title>没有链接</title><description>&lt;p&gt;x&lt;/p&gt;</description></item>"
             "<item><title>站外</title><link>https://example.com/cn/中国/20240301-x</link></item>"
             "</channel></rss>").encode("utf-8")
-    assert list(spider.parse_feedx_feed(XmlResponse(project.FEEDX_URL, body=body), body)) == []
+    assert list(spider.parse_feedx_feed(XmlResponse(CN.feedx_url, body=body), body)) == []
     assert stats.get_value("articles/skipped/no_link") == 1
     assert stats.get_value("articles/skipped/outside_edition") == 1
     assert outcomes(stats) == (2, 2)
@@ -166,7 +166,7 @@ def test_a_listing_that_breaks_the_parser_is_unreadable_not_silent(monkeypatch, 
     def breaks(body):
         raise RecursionError("maximum recursion depth exceeded")
 
-    monkeypatch.setattr("crawler.spiders.rfi_cn.feed_entries", breaks)
+    monkeypatch.setattr("crawler.spiders.rfi.feed_entries", breaks)
     url = "https://www.rfi.fr/cn/rss"
     with caplog.at_level(logging.ERROR):
         assert list(spider.read_listing(XmlResponse(url, body=b"<rss/>"), "parse_feed")) == []

@@ -9,7 +9,8 @@ from scrapy.settings import Settings
 
 from crawler.arguments import ArgumentError, parse_arguments
 from crawler.commands.crawl import Command
-from crawler.settings import RFI_BASE_URL, RFI_DEFAULT_FEED, RFI_SECTIONS
+from crawler.editions import CN
+from crawler.settings import RFI_BASE_URL, RFI_DEFAULT_FEED
 from crawler.urls import ArticleURLs
 
 URLS = ArticleURLs(RFI_BASE_URL, "cn")
@@ -17,7 +18,7 @@ FEEDX = Path(__file__).parent / "fixtures" / "feedx"
 
 
 def parse(**arguments):
-    return parse_arguments(URLS, RFI_SECTIONS, **arguments)
+    return parse_arguments(URLS, CN.sections, **arguments)
 
 
 @pytest.mark.parametrize("arguments, message", [
@@ -80,7 +81,7 @@ def test_an_unknown_spider_is_one_line(capsys):
     command, args, options = crawl_command("rfi_xx")
     command.run(args, options)
     assert command.exitcode == 2
-    assert capsys.readouterr().err == "rfi_xx: bad argument: no spider of that name; spiders: rfi_cn\n"
+    assert capsys.readouterr().err == "rfi_xx: bad argument: no spider of that name; spiders: rfi_cn, rfi_tw\n"
 
 
 def test_a_run_without_an_output_writes_a_file_of_its_own():

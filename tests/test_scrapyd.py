@@ -180,16 +180,17 @@ def scrapyd(tmp_path_factory):
 
 def test_the_deployed_egg_holds_the_project_and_lists_the_spider(scrapyd):
     deployed = scrapyd.deployed
-    assert deployed["project"] == PROJECT and deployed["spiders"] == 1
+    assert deployed["project"] == PROJECT and deployed["spiders"] == 2
     # scrapyd ran `scrapy list` from the egg for addversion.json, and again here.
-    assert scrapyd.get("listspiders.json", project=PROJECT)["spiders"] == ["rfi_cn"]
+    assert scrapyd.get("listspiders.json", project=PROJECT)["spiders"] == ["rfi_cn", "rfi_tw"]
     egg = scrapyd.eggs_dir / PROJECT / f"{deployed['version']}.egg"
     with zipfile.ZipFile(egg) as archive:
         names = set(archive.namelist())
         entry_points = ConfigParser()
         entry_points.read_string(archive.read("EGG-INFO/entry_points.txt").decode())
         schema = json.loads(archive.read("crawler/schemas/article.json"))
-    assert {"crawler/settings.py", "crawler/spiders/rfi_cn.py", "crawler/commands/crawl.py"} <= names
+    assert {"crawler/settings.py", "crawler/editions.py", "crawler/spiders/rfi.py", "crawler/spiders/rfi_cn.py",
+            "crawler/spiders/rfi_tw.py", "crawler/commands/crawl.py"} <= names
     assert schema == json.loads((REPO / "crawler" / "schemas" / "article.json").read_text(encoding="utf-8"))
     assert entry_points.get("scrapy", "settings").strip() == "crawler.settings"
     assert not any(name.startswith(("tests/", "bench/")) for name in names)

@@ -80,7 +80,7 @@ class CommonCrawlSource(CDXIndexReader):
         for crawl in chosen:
             self.allowed_origins.add(origin(crawl["cdx-api"]))
             queries += [{"name": f"the Common Crawl index of {crawl['id']}", "endpoint": crawl["cdx-api"],
-                         "url": f"{host}/{self.edition}/*", "filters": ["status:200", "mime:text/html"],
+                         "url": f"{host}/{self.edition.code}/*", "filters": ["status:200", "mime:text/html"],
                          "slot": "commoncrawl-index"} for host in self.archived_hosts()]
         # Every crawl's index is read before any record is: the newest capture across crawls wins.
         yield from self.read_cdx_indexes(queries, then="commoncrawl_captures")

@@ -30,7 +30,7 @@ class WarcSource:
             self.stop_source(str(error))
         if not newest:
             passed_over = format_reasons(reasons(self.stats, "archive/passed_over/"))
-            self.stop_source(f"no article of /{self.edition}/ in the {len(files)} WARC file{'s' * (len(files) != 1)} "
+            self.stop_source(f"no article of /{self.edition.code}/ in the {len(files)} WARC file{'s' * (len(files) != 1)} "
                              f"(passed over: {passed_over})")
         state = IncrementalState.for_crawler(self.crawler)
         # In file order, so that the second pass reads each file forwards.

@@ -160,7 +160,7 @@ class CDXIndexReader:
 class WaybackSource(CDXIndexReader):
     def wayback_start(self):
         queries = [{"name": "the Wayback CDX server", "endpoint": self.settings.get("WAYBACK_CDX_URL"),
-                    "url": f"{host}/{self.edition}/", "match_type": "prefix",
+                    "url": f"{host}/{self.edition.code}/", "match_type": "prefix",
                     # The Internet Archive's field names; pywb reads them too.
                     "filters": ["statuscode:200", "mimetype:text/html"], "slot": "wayback-cdx"}
                    for host in self.archived_hosts()]

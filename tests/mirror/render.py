@@ -104,6 +104,8 @@ class ArticleSpec:
     interstitial_ad: bool = False
     read_also: bool = False
     video_main_media: bool = False
+    # The same article in the other script ({"zh-Hant": URL}), linked from <head> as rfi.fr links it.
+    alternates: dict = field(default_factory=dict)
 
     @property
     def section(self) -> str:
@@ -411,6 +413,8 @@ def _article_head(spec: ArticleSpec, url: str, base_url: str) -> str:
         lines.append(f'<meta property="article:modified_time" content="{utc_iso(spec.modified)}">')
     lines += [f'<meta property="article:tag" content="{esc(tag)}">' for tag in spec.tags]
     lines.append(f'<link rel="alternate" hreflang="zh-Hans" href="{esc(url)}">')
+    lines += [f'<link rel="alternate" hreflang="{esc(language)}" href="{esc(other)}">'
+              for language, other in spec.alternates.items()]
     lines.append(_jsonld_blocks(spec, url, base_url))
     return "".join(lines)
 

@@ -2,6 +2,15 @@
 
 Scrapy's defaults hold unless set here; each value below says why it differs.
 Any of them can be overridden per run with `-s NAME=VALUE`.
+
+The path of an article, from a response to its JSON line, through six modules:
+  crawler/spiders/rfi.py   the spider's callback gets an rfi.fr page, a feedx item or an archived capture
+  crawler/articles.py      chooses the page object: crawler/extract/rfi_page.py (its layout's selectors in
+                           rfi_layouts.py) or feedx_item.py
+  crawler/loaders.py       fills and cleans the Article (crawler/items.py)
+  crawler/pipelines.py     ITEM_PIPELINES below: the version (asking crawler/incremental.py), the schema
+  crawler/exporters.py     FEED_EXPORTERS below: the line, written whole
+Before a page is fetched, SPIDER_MIDDLEWARES asks the incremental state whether it is needed at all.
 """
 
 import json

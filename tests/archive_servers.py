@@ -23,6 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
+from tests.conftest import stop
 from tests.inprocess import Site
 from tests.mirror.server import decode_path, decode_request_path
 
@@ -92,13 +93,7 @@ class Pywb:
             time.sleep(0.1)  # polling a condition, not waiting for it to happen by itself
 
     def __exit__(self, *exc):
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop(self.process)
         self.log.close()
 
 

@@ -87,6 +87,18 @@ def start_crawl(output, settings, stderr=subprocess.DEVNULL):
                             text=True, env=CRAWL_ENV)
 
 
+def stop(process, within=10):
+    """End a server a test started: asked to stop, then killed if it does not within `within` s."""
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=within)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=within)
+
+
 def corpus_path():
     """The real feedx corpus: mandatory when RFI_CORPUS is set, else used when present."""
     configured = os.environ.get("RFI_CORPUS")

@@ -25,7 +25,7 @@ pytest.importorskip("scrapyd", reason="scrapyd is not installed (pip install -r 
 pytest.importorskip("scrapyd_client",
                     reason="scrapyd-client is not installed (pip install -r requirements-scrapyd.txt)")
 
-from tests.conftest import REPO, VALIDATOR  # noqa: E402
+from tests.conftest import REPO, VALIDATOR, stop  # noqa: E402
 from tests.fixtures.articles import ARTICLES  # noqa: E402
 from tests.mirror.server import Mirror  # noqa: E402
 from tests.mirror.site import build_site  # noqa: E402
@@ -91,13 +91,7 @@ class Scrapyd:
         raise AssertionError(f"scrapyd did not answer daemonstatus.json in {timeout} s:\n{self.log_text()[-3000:]}")
 
     def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        stop(self.process)
 
     def get(self, endpoint, **query):
         with urlopen(self.url + endpoint + ("?" + urlencode(query) if query else ""), timeout=10) as response:

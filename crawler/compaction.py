@@ -7,6 +7,10 @@ reads run files in run order, keeps one record per `id` (the highest
 run), and returns them sorted by `published`. `write_jsonl_atomically()` writes
 them so that readers see either the old file or the whole new one.
 
+Only `id`, `version` and `published` are read; every other field is carried as
+written. A record from before a field was added (`via`, `alternates`) is valid
+input and comes out as it was, without that field: run files are never rewritten.
+
 Inputs are streamed line by line through crawler.jsonl, whose rule this
 follows: a last line cut short by a stopped run is skipped and reported, any
 other malformed line stops everything with `MalformedLine`, so a bad run file

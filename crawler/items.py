@@ -17,6 +17,7 @@ class Article(scrapy.Item):
     authors = scrapy.Field()
     tags = scrapy.Field()
     image = scrapy.Field()  # {"url", "caption", "credit"} or None
+    alternates = scrapy.Field()  # {"zh-Hant": URL}: the page's version in the other script, as it links it; or {}
     version = scrapy.Field()  # 1 when first emitted, +1 each time its content changes
     source = scrapy.Field()  # "rfi", "feedx", "archive", "wayback", "commoncrawl" or "warc"
     fetched_at = scrapy.Field()  # when feedx polled the item, or the web archive's capture time; else None

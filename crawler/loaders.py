@@ -6,14 +6,20 @@ first_usable() and the processors below only normalise whitespace, which body bl
 still need, and keep the first usable value: cleaning text twice would decode it twice.
 """
 
+from urllib.parse import urljoin, urlsplit
+
 from itemloaders.processors import Identity, MapCompose, TakeFirst
 from scrapy.loader import ItemLoader
+from w3lib.url import safe_url_string
 
 from crawler.extract.dates import to_utc_iso, utc_now_iso
 from crawler.extract.image import usable_image_url
 from crawler.extract.text import non_empty_text
 from crawler.items import Article
-from crawler.urls import article_id, section_of
+from crawler.urls import RFI_HOSTS, article_id, section_of
+
+# The scripts an article is paired across, by hreflang lower-cased (BCP 47 tags ignore case).
+SCRIPTS = {"zh-hans": "zh-Hans", "zh-hant": "zh-Hant"}
 
 
 def unique(values):
@@ -44,6 +50,27 @@ class ArticleLoader(ItemLoader):
     tags_out = unique
     # Cleaned already, by first_usable().
     title_in = lede_in = image_in = published_in = modified_in = Identity()
+
+
+def other_scripts(links, page_url, language):
+    """{"zh-Hant": URL} or {"zh-Hans": URL} from a page's (hreflang, href) links: its version in the
+    other Chinese script, the first link per script. The page's own language is left out, and so are
+    links off rfi.fr and the page's own site (a mirror's pages link the mirror). Relative links are
+    resolved against the page; URLs come out percent-encoded, as `url` does."""
+    sites = RFI_HOSTS | {urlsplit(page_url).netloc.lower()}
+    found = {}
+    for hreflang, href in links:
+        script = SCRIPTS.get((hreflang or "").strip().lower())
+        if script is None or script == language or script in found or not (href or "").strip():
+            continue
+        try:
+            url = urljoin(page_url, href.strip())
+            parts = urlsplit(url)
+        except ValueError:  # "https://[broken"
+            continue
+        if parts.scheme in ("http", "https") and parts.netloc.lower() in sites:
+            found[script] = safe_url_string(url)
+    return found
 
 
 def first_usable(candidates, clean):
@@ -88,6 +115,7 @@ def load_article(page, edition, language, fetched_at=None):
         authors=loaded.get("authors", []),
         tags=loaded.get("tags", []),
         image=loaded.get("image"),
+        alternates=other_scripts(page.alternates(), page.url, language),
         source=page.source,
         fetched_at=fetched_at,
         crawled_at=utc_now_iso(),

@@ -322,6 +322,17 @@ def test_compact_function_counts_and_keeps_latest(runs):
     assert result.articles == expected_dataset()
 
 
+def test_records_from_before_a_field_was_added_compact_as_they_were(tmp_path):
+    """Fields added later (via, alternates) are not required: an old record keeps lacking them."""
+    old = [article(1, "2024-03-01T08:30:00+00:00"), article(2, "2024-02-28T12:00:00+00:00")]
+    newer = {**article(2, "2024-02-28T12:00:00+00:00", version=2, title="更正：北京召开经济工作会议"),
+             "alternates": {"zh-Hant": "https://www.rfi.fr/tw/%E4%B8%AD%E5%9C%8B/20240301-article-2"}, "via": None}
+    write_run(tmp_path / "2024-03-01T09-00-00+00-00.jsonl", old)
+    write_run(tmp_path / "2024-03-02T09-00-00+00-00.jsonl", [newer])
+    assert "alternates" not in old[0] and "via" not in old[0]
+    assert compact([tmp_path]).articles == [newer, old[0]]
+
+
 def test_compact_reports_line_number_of_first_bad_line(tmp_path):
     run = write_run(tmp_path / "run.jsonl", [article(1, "2024-03-01T08:30:00+00:00")])
     with run.open("a", encoding="utf-8") as stream:

@@ -21,7 +21,8 @@ from tests.mirror.server import Mirror
 from tests.mirror.site import build_site, url_month
 
 MARKUP = re.compile(r"<[a-zA-Z/!]|&(?:[a-zA-Z]+|#\d+|#x[0-9a-fA-F]+);")
-EXPECTED_FIELDS = ("title", "lede", "paragraphs", "published", "modified", "image", "authors", "tags", "section")
+EXPECTED_FIELDS = ("title", "lede", "paragraphs", "published", "modified", "image", "authors", "tags", "section",
+                   "alternates")
 SPECS = [fixture.spec for fixture in ARTICLES]
 
 

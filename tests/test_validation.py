@@ -17,7 +17,7 @@ from tests.fixtures.articles import ARTICLES
 
 def complete(expected, url):
     return {"id": "rfi-cn-0123456789abcdef0123", "url": url, "edition": "cn", "language": "zh-Hans",
-            "lede": None, "modified": None, "image": None, "authors": [], "tags": [], "version": 1,
+            "lede": None, "modified": None, "image": None, "authors": [], "tags": [], "alternates": {}, "version": 1,
             "source": "rfi", "fetched_at": None, "crawled_at": "2026-11-26T10:00:00+00:00", "via": None,
             **expected}
 
@@ -76,6 +76,10 @@ MUTATIONS = {
     "image caption only whitespace": image_setter("caption", "\n"),
     "image url not http": image_setter("url", "ftp://s.rfi.fr/a.jpg"),
     "image extra key": image_setter("width", 1280),
+    "no alternates": setter("alternates", {}),
+    "alternates in French": setter("alternates", {"fr": "https://www.rfi.fr/fr/chine/20240115-x"}),
+    "alternate url with a space": lambda item: item["alternates"].__setitem__("zh-Hant", "https://www.rfi.fr/tw/a b"),
+    "alternates a list": setter("alternates", [ARTICLES[0].expected["alternates"]["zh-Hant"]]),
     "duplicate tags": setter("tags", ["外贸", "外贸"]),
     "tag showing a tag": setter("tags", ["<span>外贸</span>"]),
     "tag padded": setter("tags", ["外贸 "]),
@@ -84,6 +88,9 @@ MUTATIONS = {
     "version text": setter("version", "1"),
     "unknown source": setter("source", "weibo"),
     "other edition": setter("edition", "fr"),
+    "the Traditional edition": lambda item: item.update(edition="tw", language="zh-Hant", id="rfi-tw-0123456789abcdef0123"),
+    "tw in Simplified": setter("edition", "tw"),
+    "cn in Traditional": setter("language", "zh-Hant"),
     "bad id": setter("id", "rfi-cn-XYZ"),
     "url with a space": setter("url", "https://www.rfi.fr/cn/a b"),
 }
@@ -119,7 +126,7 @@ def test_the_schema_accepts_only_the_valid_mutations():
                      "title with a line break inside", "title like markup but text", "paragraph showing a comment",
                      "paragraph showing a numeric entity", "published with fraction", "modified null",
                      "fetched_at set", "image null", "image caption null", "image caption showing a tag",
-                     "tag showing a tag"}
+                     "no alternates", "tag showing a tag", "the Traditional edition"}
 
 
 def test_compiling_leaves_the_configured_schema_as_it_was():

@@ -74,3 +74,5 @@ class FeedxItemPage:
         if url:
             yield {"url": url, "caption": None, "credit": None}
 
+    def alternates(self):
+        return []  # feedx keeps no <head>

@@ -22,6 +22,8 @@ from crawler.extract.text import compiled_css, element_text, normalize_space
 
 TITLE_SUFFIX = " - RFI - 法国国际广播电台"
 _TITLE_TAG = compiled_css("title::text")
+# The same article in another language or script, as <head> links it; the same on every layout.
+_ALTERNATE_LINKS = compiled_css("link[rel~=alternate][hreflang][href]")
 
 
 def page_selector(response):
@@ -119,3 +121,8 @@ class RfiArticlePage:
                     "caption": element_text(caption[0]) if caption else None,
                     "credit": element_text(credit[0]) if credit else None,
                 }
+
+    def alternates(self):
+        """(hreflang, href) of each version of the page it links, its own included, as written; the
+        loader keeps the other Chinese script's."""
+        return [(link.get("hreflang"), link.get("href")) for link in _ALTERNATE_LINKS(self.root)]

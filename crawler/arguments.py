@@ -51,15 +51,16 @@ WARC_SUFFIXES = (".warc", ".warc.gz", ".wacz")
 ARGUMENTS = ("since", "until", "sections", "urls", "source", "archive", "warc", "refresh")
 
 
-def parse_arguments(article_urls, known_sections, **arguments):
-    """RunArguments from the raw -a values, or ArgumentError naming the bad one."""
+def parse_arguments(article_urls, edition, **arguments):
+    """RunArguments of a spider of the edition (crawler.editions.Edition) from the raw -a values, or
+    ArgumentError naming the bad one."""
     unknown = sorted(set(arguments) - set(ARGUMENTS))
     if unknown:
         raise ArgumentError(f"unknown argument {', '.join(unknown)}; known: {', '.join(ARGUMENTS)}")
-    return _parse(article_urls, known_sections, **arguments)
+    return _parse(article_urls, edition, **arguments)
 
 
-def _parse(article_urls, known_sections, *, since=None, until=None, sections=None, urls=None,
+def _parse(article_urls, edition, *, since=None, until=None, sections=None, urls=None,
            source=None, archive=None, warc=None, refresh=None):
     # An empty value is a mistake in the command (`-a since=` with an unset shell variable), never
     # a request for the default crawl, which it would otherwise quietly start.
@@ -67,6 +68,10 @@ def _parse(article_urls, known_sections, *, since=None, until=None, sections=Non
                         ("source", source), ("archive", archive), ("warc", warc), ("refresh", refresh)):
         if value is not None and not value.strip(" ,"):
             raise ArgumentError(f"{name}= is empty; give a value or leave the argument out")
+    if not edition.feedx_url and (archive is not None or source in ("feedx", "archive")):
+        argument = "archive=" if archive is not None else f"source={source}"
+        raise ArgumentError(f"feedx publishes no feed of /{edition.code}/ ({edition.script}): -a {argument} "
+                            "cannot be used on this edition")
     run = RunArguments()
     run.since = _iso_date("since", since)
     run.until = _iso_date("until", until)
@@ -76,10 +81,10 @@ def _parse(article_urls, known_sections, *, since=None, until=None, sections=Non
         raise ArgumentError(f"since={run.since} is after until={run.until}")
     run.refresh = _flag("refresh", refresh)
     run.sections = _split(sections)
-    unknown = [name for name in run.sections if name not in known_sections]
+    unknown = [name for name in run.sections if name not in edition.sections]
     if unknown:
         raise ArgumentError(
-            f"unknown section {', '.join(unknown)}; known sections: {', '.join(known_sections)}"
+            f"unknown section {', '.join(unknown)}; known sections: {', '.join(edition.sections)}"
         )
     try:
         run.urls = [article_urls.canonical(url) for url in _split(urls)]

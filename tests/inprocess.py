@@ -69,18 +69,19 @@ def local_file(request):
 
 
 class Run:
-    """One run of rfi_cn over a Site: `Run(site, since="2024-03-01").crawl()`, then `close()`.
+    """One run of a spider (rfi_cn unless `spider=` names another) over a Site:
+    `Run(site, since="2024-03-01").crawl()`, then `close()`.
 
     INCREMENTAL is off unless the test sets it: every article is version 1, without a state file.
     """
 
-    def __init__(self, site=None, settings=None, **arguments):
+    def __init__(self, site=None, settings=None, spider=RfiCnSpider, **arguments):
         self.site = site or Site()
-        self.crawler = get_crawler(RfiCnSpider, {
+        self.crawler = get_crawler(spider, {
             **PROJECT_SETTINGS, "RFI_BASE_URL": self.site.base_url, "INCREMENTAL": False,
             # Only the project's extensions: the monitors, the verdict.
             "EXTENSIONS_BASE": {}, **(settings or {})})
-        self.spider = RfiCnSpider.from_crawler(self.crawler, **arguments)
+        self.spider = spider.from_crawler(self.crawler, **arguments)
         self.crawler.spider = self.spider
         self.stats = self.crawler.stats
         self.stats.open_spider()

@@ -18,7 +18,7 @@ FEEDX = Path(__file__).parent / "fixtures" / "feedx"
 
 
 def parse(**arguments):
-    return parse_arguments(URLS, CN.sections, **arguments)
+    return parse_arguments(URLS, CN, **arguments)
 
 
 @pytest.mark.parametrize("arguments, message", [

@@ -203,7 +203,7 @@ def test_a_record_that_is_not_a_warc_record_is_skipped_and_named(caplog):
     site, offsets = common_crawl()
     data = bytearray(site.routes["/" + FILE_B][0])
     first = min(offset for (filename, _url), offset in offsets.items() if filename == FILE_B)
-    data[first:first + 10] = b"GARBAGE..."
+    data[first:first + 200] = b"GARBAGE\n" * 25  # neither gzip nor a WARC record
     site.add("/" + FILE_B, bytes(data), content_type="application/octet-stream")
     run = commoncrawl(site).crawl()
     assert len(run.items) == len(IN_B) - 1

@@ -11,10 +11,15 @@ The body's text is its own paragraphs, headings and list items; what else RFI
 puts in a body (figures, cards, ads, promo slots, players) sits in elements of
 its own. The trailers (share block, author box, feedx's footer) follow the body.
 The text itself is never copied into the repository.
+
+The same items as RFI's Traditional edition would publish them are made at test time with
+OpenCC (load_traditional_corpus); the converted text is not kept either.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import html
 import os
 import re
@@ -27,7 +32,7 @@ from urllib.parse import unquote, urlsplit
 
 import lxml.html
 
-from .render import ArticleSpec, paris_tz
+from .render import RFI_BASE, ArticleSpec, absolute, paris_tz
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_CORPUS = Path("..") / "shared" / "corpus" / "feedx-rfi"
@@ -119,20 +124,24 @@ def inner_html(element) -> str:
 # ---------------------------------------------------------------- items
 
 def read_item(path: Path) -> CorpusItem:
-    raw = path.read_text(encoding="utf-8")
+    return parse_item(path.read_text(encoding="utf-8"), path.name)
+
+
+def parse_item(raw: str, file: str) -> CorpusItem:
+    """The item in a saved file's text; `file` names it."""
     header = HEADER.match(raw)
     if not header:
-        raise Skip("bad_header", path.name)
+        raise Skip("bad_header", file)
     fetched, title, link = header.groups()
     if not link:
-        raise Skip("no_link", path.name)
+        raise Skip("no_link", file)
 
     # Top-level elements in feedx's order; all but the date may be missing.
     nodes = [node for node in parse_fragment(repair_feedx_markup(raw[header.end():].strip()))
              if isinstance(node.tag, str)]
     date = DATE.fullmatch(collapse(nodes[0].text_content())) if nodes and nodes[0].tag == "div" else None
     if not date:
-        raise Skip("no_date", path.name)
+        raise Skip("no_date", file)
     day, month, year, hour, minute = map(int, date.groups())
     local = datetime(year, month, day, hour, minute, tzinfo=paris_tz())
     nodes.pop(0)
@@ -145,7 +154,7 @@ def read_item(path: Path) -> CorpusItem:
     lede_text = block_text(lede) if lede is not None else ""
     authors = [collapse(a.text_content()) for trailer in trailers for a in trailer.xpath(AUTHOR_BOX_LINKS)]
     return CorpusItem(
-        file=path.name,
+        file=file,
         link=link,
         path=unquote(urlsplit(link).path),
         title=collapse(html.unescape(title)),
@@ -183,11 +192,56 @@ def classify(path: Path):
     return item, None
 
 
+def item_files(folder: Path) -> list:
+    return sorted(p for p in folder.iterdir() if p.suffix in (".md", ".txt") and p.is_file())
+
+
 def load_corpus(path=None) -> list:
     """Every *.md (corpus) or *.txt (seed) item under path, sorted by file name."""
-    folder = Path(path) if path else corpus_dir()
-    files = sorted(p for p in folder.iterdir() if p.suffix in (".md", ".txt") and p.is_file())
-    return [read_item(p) for p in files]
+    return [read_item(p) for p in item_files(Path(path) if path else corpus_dir())]
+
+
+# ---------------------------------------------------------------- the Traditional edition
+
+# RFI's /tw/ text reads as /cn/'s in Taiwan's standard characters (為, 裡, 著; s2t would give 爲, 裏, 着)
+# with the words unchanged: s2twp would also swap mainland words for Taiwan's (信息→資訊, 網絡→網路).
+TRADITIONAL_CONFIG = "s2tw.json"
+# Sections /tw/ spells otherwise than OpenCC: rfi.fr/tw/港澳台 (s2tw gives 港澳臺).
+TW_SECTION_SPELLINGS = {"港澳臺": "港澳台"}
+
+
+@functools.lru_cache(maxsize=None)
+def to_traditional():
+    """OpenCC's conversion to Traditional (a test dependency, imported only by the tests that convert)."""
+    import opencc
+
+    return opencc.OpenCC(TRADITIONAL_CONFIG).convert
+
+
+def traditional_path(path: str) -> str:
+    """A decoded /cn/ article path as /tw/ would publish it: each segment converted, the section as rfi.fr spells it."""
+    convert = to_traditional()
+    _, _edition, section, *rest = path.split("/")
+    section = convert(section)
+    return "/".join(["", "tw", TW_SECTION_SPELLINGS.get(section, section), *(convert(part) for part in rest)])
+
+
+def load_traditional_corpus(path=None) -> list:
+    """The corpus's items as RFI's Traditional edition would publish them, under /tw/ on rfi.fr.
+
+    Each saved file is converted whole, then read like the originals: OpenCC converts a phrase by its
+    context, so a paragraph converted alone can differ from the same paragraph converted in its page
+    (基金發起 in the page, 基金髮起 alone), and the expectation must be what the converted page shows.
+    """
+    convert = to_traditional()
+    items = []
+    for file in item_files(Path(path) if path else corpus_dir()):
+        raw = file.read_text(encoding="utf-8")
+        original = parse_item(raw, file.name)  # the link is read unconverted: its path is converted on its own
+        converted = parse_item(convert(raw), file.name)
+        tw_path = traditional_path(original.path)
+        items.append(dataclasses.replace(converted, path=tw_path, link=absolute(RFI_BASE, tw_path)))
+    return items
 
 
 def corpus_spec(item: CorpusItem) -> ArticleSpec:

@@ -1,10 +1,14 @@
-"""Markup like RFI's Chinese edition and feedx's, rendered from plain specs.
+"""Markup like RFI's Chinese editions and feedx's, rendered from plain specs.
 
 Tests need pages whose every field is known in advance, with the boilerplate that
 the real site wraps around an article (ads, read-also boxes, share bars, promos,
 related cards) so that a leak of that boilerplate into an item can be detected.
 Class names and nesting follow shared/rfi-markup.md; all visible text here is
 invented for the tests.
+
+A page is of the edition its path names (/cn/ or /tw/: its lang, og:locale, hreflang and
+links); listings take their edition. The furniture's text stays Simplified in both: it is
+there to be left out.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from typing import Iterable, Optional, Sequence
 from urllib.parse import quote
 from xml.sax.saxutils import escape as xml_escape
 from xml.sax.saxutils import quoteattr
+
+from crawler.editions import CN, TW, Edition
 
 RFI_BASE = "https://www.rfi.fr"
 SITE_NAME = "RFI - 法国国际广播电台"
@@ -82,6 +88,10 @@ ARCHIVE_LINKS = (
 READ_ALSO_PATH = "/cn/专题/20190415-回顾-过去十年间这一议题经历的三次重大转折"
 NAV_SECTIONS = ("中国", "法国", "港澳台", "亚洲", "美洲", "欧洲", "非洲", "中东", "国际")
 
+EDITIONS = {edition.code: edition for edition in (CN, TW)}
+# The locale rfi.fr's pages (og:locale) and, as zh-CN / zh-cn, its feeds and news sitemap give each edition.
+LOCALES = {"cn": "zh_CN", "tw": "zh_TW"}
+
 
 @dataclass
 class ArticleSpec:
@@ -111,6 +121,10 @@ class ArticleSpec:
     def section(self) -> str:
         return section_of(self.path)
 
+    @property
+    def edition(self) -> Edition:
+        return edition_of(self.path)
+
 
 # ---------------------------------------------------------------- helpers
 
@@ -124,6 +138,12 @@ def paris_tz():
         from dateutil import tz
 
         return tz.gettz("Europe/Paris")
+
+
+def edition_of(path: str) -> Edition:
+    """The edition a path is under; /cn/'s for any other path."""
+    parts = [p for p in path.split("/") if p]
+    return EDITIONS.get(parts[0] if parts else "", CN)
 
 
 def section_of(path: str) -> str:
@@ -232,17 +252,17 @@ def related_aside_html() -> str:
     )
 
 
-def self_promo_html(with_text: bool) -> str:
+def self_promo_html(with_text: bool, edition: Edition = CN) -> str:
     """RFI's promo slots; feedx shows them empty, the site fills them."""
     if not with_text:
         return "<div data-selfpromo-newsletter></div><div data-selfpromo-app></div>"
     return (
         '<div class="o-self-promo o-self-promo--nl" data-selfpromo-newsletter>'
         f'<h3 class="o-self-promo__title">{NEWSLETTER_TITLE}</h3><p class="o-self-promo__text">{NEWSLETTER_TEXT}</p>'
-        f'<a class="o-self-promo__button" href="/cn/newsletters/">{NEWSLETTER_BUTTON}</a></div>'
+        f'<a class="o-self-promo__button" href="/{edition.code}/newsletters/">{NEWSLETTER_BUTTON}</a></div>'
         '<div class="o-self-promo o-self-promo--app" data-selfpromo-app>'
         f'<h3 class="o-self-promo__title">{APP_TITLE}</h3><p class="o-self-promo__text">{APP_TEXT}</p>'
-        f'<a class="o-self-promo__button" href="https://www.rfi.fr/cn/app">{APP_BUTTON}</a></div>'
+        f'<a class="o-self-promo__button" href="https://www.rfi.fr/{edition.code}/app">{APP_BUTTON}</a></div>'
     )
 
 
@@ -302,26 +322,28 @@ def video_html(spec: ArticleSpec) -> str:
     )
 
 
-def header_html(others: Sequence[tuple]) -> str:
-    sections = "".join(f'<li><a href="/cn/{s}/">{s}</a></li>' for s in NAV_SECTIONS)
+def header_html(others: Sequence[tuple], edition: Edition = CN) -> str:
+    code = edition.code
+    menu = edition.sections[:len(NAV_SECTIONS)]  # the regions, in the order of NAV_SECTIONS
+    sections = "".join(f'<li><a href="/{code}/{s}/">{s}</a></li>' for s in menu)
     ticker = "".join(f'<li><a href="{esc(path)}">{esc(title)}</a></li>' for path, title in others)
     return (
         '<header class="o-site-header">'
         f'<a class="o-site-header__skip" href="#main-content">{NAV_SKIP}</a>'
-        f'<a class="o-site-header__logo" href="/cn/">{NAV_LOGO}</a>'
+        f'<a class="o-site-header__logo" href="/{code}/">{NAV_LOGO}</a>'
         f'<nav class="o-site-nav"><ul class="o-site-nav__list">{sections}</ul></nav>'
-        f'<a class="o-site-header__live" href="/cn/直播/">{NAV_LIVE}</a>'
+        f'<a class="o-site-header__live" href="/{code}/直播/">{NAV_LIVE}</a>'
         f'<div class="o-site-header__ticker"><p class="o-site-header__ticker-label">{NAV_TICKER}</p><ul>{ticker}</ul></div>'
         '<div class="o-site-header__links">'
-        f'<a href="/cn/作者/华语编辑部/">{NAV_EDITORS}</a>'
+        f'<a href="/{code}/作者/华语编辑部/">{NAV_EDITORS}</a>'
         '<a href="https://www.facebook.com/sharer/sharer.php?u=https%3A%2F%2Fwww.rfi.fr%2Fcn%2F"><span></span></a>'
         '<a href="https://rfi.my/cn01"><span></span></a>'
         f'<a href="https://www.france24.com/fr/">{NAV_EXTERNAL}</a></div></header>'
     )
 
 
-def footer_html() -> str:
-    links = "".join(f'<li><a href="/cn/{quote(t)}/">{t}</a></li>' for t in FOOTER_LINKS)
+def footer_html(edition: Edition = CN) -> str:
+    links = "".join(f'<li><a href="/{edition.code}/{quote(t)}/">{t}</a></li>' for t in FOOTER_LINKS)
     return (
         f'<footer class="o-site-footer"><p class="o-site-footer__about">{FOOTER_ABOUT}</p>'
         f'<ul class="o-site-footer__links">{links}</ul>'
@@ -329,20 +351,21 @@ def footer_html() -> str:
     )
 
 
-def breadcrumb_html(section: str) -> str:
+def breadcrumb_html(section: str, edition: Edition = CN) -> str:
+    code = edition.code
     return (
         '<nav class="m-breadcrumb"><ul class="m-breadcrumb__list">'
-        f'<li class="m-breadcrumb__list__item"><a class="m-breadcrumb__list__item__link" href="/cn/">{NAV_HOME}</a></li>'
-        f'<li class="m-breadcrumb__list__item"><a class="m-breadcrumb__list__item__link" href="/cn/{esc(section)}/">{esc(section)}</a></li>'
+        f'<li class="m-breadcrumb__list__item"><a class="m-breadcrumb__list__item__link" href="/{code}/">{NAV_HOME}</a></li>'
+        f'<li class="m-breadcrumb__list__item"><a class="m-breadcrumb__list__item__link" href="/{code}/{esc(section)}/">{esc(section)}</a></li>'
         '</ul></nav>'
     )
 
 
-def _page(head: str, main: str, others: Sequence[tuple]) -> str:
+def _page(head: str, main: str, others: Sequence[tuple], edition: Edition = CN) -> str:
     return (
-        '<!DOCTYPE html>\n<html lang="zh-Hans" dir="ltr"><head><meta charset="utf-8">'
-        f'{head}</head><body>{header_html(others)}'
-        f'<main><div id="main-content" class="o-layout">{main}</div></main>{footer_html()}</body></html>\n'
+        f'<!DOCTYPE html>\n<html lang="{edition.language}" dir="ltr"><head><meta charset="utf-8">'
+        f'{head}</head><body>{header_html(others, edition)}'
+        f'<main><div id="main-content" class="o-layout">{main}</div></main>{footer_html(edition)}</body></html>\n'
     )
 
 
@@ -356,7 +379,7 @@ def news_article_jsonld(spec: ArticleSpec, url: str) -> dict:
         "headline": spec.title,
         "datePublished": utc_iso(spec.published),
         "articleSection": spec.section,
-        "inLanguage": "zh-Hans",
+        "inLanguage": spec.edition.language,
         "publisher": {"@type": "Organization", "name": "RFI",
                       "logo": {"@type": "ImageObject", "url": "https://static.rfi.fr/meta_og_twcards/logo.png"}},
     }
@@ -380,12 +403,13 @@ def _jsonld_blocks(spec: ArticleSpec, url: str, base_url: str) -> str:
     article = news_article_jsonld(spec, url)
     if not spec.extra_jsonld_blocks:
         return _jsonld(article)
-    website = {"@context": "https://schema.org", "@type": "WebSite", "name": SITE_NAME, "url": base_url + "/cn/",
-               "potentialAction": {"@type": "SearchAction", "target": base_url + "/cn/search/?term={q}",
+    code = spec.edition.code
+    website = {"@context": "https://schema.org", "@type": "WebSite", "name": SITE_NAME, "url": f"{base_url}/{code}/",
+               "potentialAction": {"@type": "SearchAction", "target": f"{base_url}/{code}/search/?term={{q}}",
                                    "query-input": "required name=q"}}
     crumbs = {"@context": "https://schema.org", "@type": "BreadcrumbList", "itemListElement": [
-        {"@type": "ListItem", "position": 1, "name": NAV_HOME, "item": base_url + "/cn/"},
-        {"@type": "ListItem", "position": 2, "name": spec.section, "item": absolute(base_url, f"/cn/{spec.section}/")},
+        {"@type": "ListItem", "position": 1, "name": NAV_HOME, "item": f"{base_url}/{code}/"},
+        {"@type": "ListItem", "position": 2, "name": spec.section, "item": absolute(base_url, f"/{code}/{spec.section}/")},
     ]}
     return _jsonld(website) + _jsonld(crumbs) + _jsonld([article])
 
@@ -398,7 +422,7 @@ def _article_head(spec: ArticleSpec, url: str, base_url: str) -> str:
         f'<meta name="description" content="{esc(spec.lede or "")}">',
         f'<meta name="keywords" content="{esc(", ".join(spec.tags))}">',
         f'<meta property="og:site_name" content="{SITE_NAME}">',
-        '<meta property="og:locale" content="zh_CN">',
+        f'<meta property="og:locale" content="{LOCALES[spec.edition.code]}">',
         '<meta property="og:type" content="article">',
         f'<meta property="og:title" content="{esc(spec.title)}">',
         f'<meta property="og:description" content="{esc(spec.lede or "")}">',
@@ -412,7 +436,7 @@ def _article_head(spec: ArticleSpec, url: str, base_url: str) -> str:
     if spec.modified:
         lines.append(f'<meta property="article:modified_time" content="{utc_iso(spec.modified)}">')
     lines += [f'<meta property="article:tag" content="{esc(tag)}">' for tag in spec.tags]
-    lines.append(f'<link rel="alternate" hreflang="zh-Hans" href="{esc(url)}">')
+    lines.append(f'<link rel="alternate" hreflang="{spec.edition.language}" href="{esc(url)}">')
     lines += [f'<link rel="alternate" hreflang="{esc(language)}" href="{esc(other)}">'
               for language, other in spec.alternates.items()]
     lines.append(_jsonld_blocks(spec, url, base_url))
@@ -434,7 +458,7 @@ def _authors_html(spec: ArticleSpec) -> str:
     if not spec.authors:
         return ""
     names = '<span class="m-from-author__sep">、</span>'.join(
-        f'<a class="m-from-author__name" href="/cn/作者/{esc(name)}/" title="{esc(name)}">{esc(name)}</a>'
+        f'<a class="m-from-author__name" href="/{spec.edition.code}/作者/{esc(name)}/" title="{esc(name)}">{esc(name)}</a>'
         for name in spec.authors
     )
     return f'<div class="m-from-author"><span class="m-from-author__by-label">{AUTHOR_LABEL}</span> {names}</div>'
@@ -454,7 +478,7 @@ def article_body_html(spec: ArticleSpec, *, feedx: bool = False) -> str:
         blocks.append((1 / 2, related_aside_html()))
     if spec.read_also and not feedx:
         blocks.append((2 / 3, read_also_html()))
-    return _insert_blocks(spec.body_html, blocks) + self_promo_html(spec.self_promo and not feedx)
+    return _insert_blocks(spec.body_html, blocks) + self_promo_html(spec.self_promo and not feedx, spec.edition)
 
 
 def render_article_page(spec: ArticleSpec, *, base_url: str = RFI_BASE, others: Sequence[tuple] = ARCHIVE_LINKS) -> str:
@@ -466,7 +490,8 @@ def render_article_page(spec: ArticleSpec, *, base_url: str = RFI_BASE, others: 
         media = f'<div class="t-content__main-media">{figure_html(spec.image, main=True)}</div>'
     else:
         media = ""
-    tags = "".join(f'<li class="m-tags-list__tag"><a href="/cn/关键词/{esc(t)}/">{esc(t)}</a></li>' for t in spec.tags)
+    tags = "".join(f'<li class="m-tags-list__tag"><a href="/{spec.edition.code}/关键词/{esc(t)}/">{esc(t)}</a></li>'
+                   for t in spec.tags)
     article = (
         '<article class="t-content__article" data-article-content>'
         f'<div class="t-content__section a-tag"><span class="a-tag__wrapper">{esc(spec.section)}</span></div>'
@@ -480,16 +505,18 @@ def render_article_page(spec: ArticleSpec, *, base_url: str = RFI_BASE, others: 
         + (f'<div class="t-content__tags"><ul class="m-tags-list">{tags}</ul></div>' if tags else "")
         + "</article>"
     )
-    main = breadcrumb_html(spec.section) + f'<div class="t-content">{article}</div>'
-    return _page(_article_head(spec, url, base_url), main, others)
+    main = breadcrumb_html(spec.section, spec.edition) + f'<div class="t-content">{article}</div>'
+    return _page(_article_head(spec, url, base_url), main, others, spec.edition)
 
 
 def render_empty_page(path: str) -> str:
     """The site's shell with no article in it (an emptied or withdrawn page at an article URL)."""
     head = (f"<title>{SITE_NAME}</title>"
             f'<meta property="og:site_name" content="{SITE_NAME}"><meta property="og:image" content="{DEFAULT_OG_IMAGE}">')
-    main = breadcrumb_html(section_of(path)) + '<div class="t-content"><div class="t-content__body u-clearfix"></div></div>'
-    return _page(head, main, ARCHIVE_LINKS)
+    edition = edition_of(path)
+    main = (breadcrumb_html(section_of(path), edition)
+            + '<div class="t-content"><div class="t-content__body u-clearfix"></div></div>')
+    return _page(head, main, ARCHIVE_LINKS, edition)
 
 
 # ---------------------------------------------------------------- listings
@@ -508,19 +535,26 @@ def _card_img(spec: ArticleSpec) -> str:
     return f'<img src="{PLACEHOLDER_GIF}" srcset="{esc(rendition(spec.image["url"], 388))} 388w" alt="">'
 
 
-def render_section_page(section: str, specs: Iterable[ArticleSpec], *, base_url: str = RFI_BASE) -> str:
+def render_section_page(section: str, specs: Iterable[ArticleSpec], *, base_url: str = RFI_BASE,
+                        edition: Edition = CN) -> str:
     """A listing page (section, tag, column or home): a masterhead then article cards."""
     specs = sorted(specs, key=lambda s: s.published, reverse=True)
+    home = f"{base_url}/{edition.code}/"
     head = (f"<title>{esc(section)} - {SITE_NAME}</title>"
             f'<meta property="og:title" content="{esc(section)}"><meta property="og:type" content="website">'
-            + _jsonld({"@context": "https://schema.org", "@type": "WebSite", "name": SITE_NAME, "url": base_url + "/cn/"}))
+            + _jsonld({"@context": "https://schema.org", "@type": "WebSite", "name": SITE_NAME, "url": home}))
     main = (f'<div class="o-pb-masterhead"><h1 class="o-pb-masterhead__title">{esc(section)}</h1></div>'
             f'<div class="o-layout-list">{"".join(_card(s) for s in specs)}</div>')
-    return _page(head, main, ARCHIVE_LINKS)
+    return _page(head, main, ARCHIVE_LINKS, edition)
 
 
-def render_rss(items: Iterable[tuple], title: str, *, base_url: str = RFI_BASE, link_path: str = "/cn/") -> str:
-    """RSS 2.0 like /cn/rss; items are (ArticleSpec, absolute URL) pairs, written in the given order."""
+def render_rss(items: Iterable[tuple], title: str, *, base_url: str = RFI_BASE, link_path: str = "",
+               edition: Edition = CN) -> str:
+    """RSS 2.0 like /cn/rss; items are (ArticleSpec, absolute URL) pairs, written in the given order.
+
+    link_path is the channel's page, the edition's home by default."""
+    link_path = link_path or f"/{edition.code}/"
+    language = LOCALES[edition.code].replace("_", "-")
     out = []
     for spec, url in items:
         parts = [
@@ -543,13 +577,14 @@ def render_rss(items: Iterable[tuple], title: str, *, base_url: str = RFI_BASE, 
         '<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/" '
         'xmlns:media="http://search.yahoo.com/mrss/" xmlns:atom="http://www.w3.org/2005/Atom"><channel>'
         f"<title>{xml_escape(title)}</title><link>{xml_escape(absolute(base_url, link_path))}</link>"
-        f"<description>{xml_escape(title)}</description><language>zh-CN</language>"
+        f"<description>{xml_escape(title)}</description><language>{language}</language>"
         + "".join(out) + "</channel></rss>\n"
     )
 
 
-def render_news_sitemap(entries: Iterable[tuple]) -> str:
+def render_news_sitemap(entries: Iterable[tuple], edition: Edition = CN) -> str:
     """Google-News sitemap; entries are (ArticleSpec, absolute URL) pairs."""
+    language = LOCALES[edition.code].replace("_", "-").lower()
     out = []
     for spec, url in entries:
         lastmod = utc_iso(spec.modified or spec.published)
@@ -559,7 +594,7 @@ def render_news_sitemap(entries: Iterable[tuple]) -> str:
                      f"<image:caption>{xml_escape(spec.image['caption'])}</image:caption></image:image>")
         out.append(
             f"<url><loc>{xml_escape(url)}</loc><lastmod>{lastmod}</lastmod><news:news>"
-            "<news:publication><news:name>RFI</news:name><news:language>zh-cn</news:language></news:publication>"
+            f"<news:publication><news:name>RFI</news:name><news:language>{language}</news:language></news:publication>"
             f"<news:publication_date>{utc_iso(spec.published)}</news:publication_date>"
             f"<news:title>{xml_escape(spec.title)}</news:title>"
             f"<news:keywords>{xml_escape(', '.join(spec.tags))}</news:keywords></news:news>{image}</url>"
@@ -593,16 +628,18 @@ def render_monthly_sitemap(entries: Iterable[tuple]) -> str:
             '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">' + "".join(out) + "</urlset>\n")
 
 
-def render_robots(base_url: str) -> str:
+def render_robots(base_url: str, edition: Edition = CN) -> str:
+    """robots.txt with the edition's rules and sitemaps."""
     base = base_url.rstrip("/")
+    code = edition.code
     return (
         "User-agent: *\n"
-        "Disallow: /cn/search/\n"
+        f"Disallow: /{code}/search/\n"
         "Disallow: /fr/recherche/\n"
         "Disallow: /ajax/\n"
         "\n"
-        f"Sitemap: {base}/sitemaps/cn/index.xml\n"
-        f"Sitemap: {base}/sitemaps/cn/news.xml\n"
+        f"Sitemap: {base}/sitemaps/{code}/index.xml\n"
+        f"Sitemap: {base}/sitemaps/{code}/news.xml\n"
     )
 
 

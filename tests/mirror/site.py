@@ -1,7 +1,8 @@
 """Register on a Mirror everything rfi.fr serves for a set of articles.
 
 Feeds, sitemaps and listings are derived from the same specs as the pages, so a test
-can compute from the specs which articles each entry point should lead to.
+can compute from the specs which articles each entry point should lead to. One site is one
+edition's (/cn/ by default, or /tw/), with its specs' paths under it.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Sequence
+
+from crawler.editions import CN, Edition
 
 from .render import (
     SITE_NAME, ArticleSpec, absolute, render_article_page, render_monthly_sitemap, render_news_sitemap, render_robots,
@@ -55,41 +58,44 @@ def column_of(path: str) -> str:
     return parts[2] if len(parts) > 3 else ""
 
 
-def build_site(mirror: Mirror, specs: Sequence[ArticleSpec], *, months: bool = True) -> Site:
-    """Robots, RSS, sitemaps, listings and article pages for specs; months=False leaves out monthly maps."""
+def build_site(mirror: Mirror, specs: Sequence[ArticleSpec], *, months: bool = True, edition: Edition = CN) -> Site:
+    """Robots, RSS, sitemaps, listings and article pages of the edition for specs; months=False leaves out
+    monthly maps."""
     base = mirror.base_url
+    code = edition.code
     newest_first = sorted(specs, key=lambda s: s.published, reverse=True)
     pairs = [(s, absolute(base, s.path)) for s in newest_first]
-    site = Site(base_url=base, robots=base + "/robots.txt", rss=absolute(base, "/cn/rss"))
+    site = Site(base_url=base, robots=base + "/robots.txt", rss=absolute(base, f"/{code}/rss"))
 
-    mirror.add("/robots.txt", render_robots(base), content_type="text/plain; charset=utf-8")
-    mirror.add("/cn/rss", render_rss(pairs, SITE_NAME, base_url=base), content_type=RSS)
+    mirror.add("/robots.txt", render_robots(base, edition), content_type="text/plain; charset=utf-8")
+    mirror.add(f"/{code}/rss", render_rss(pairs, SITE_NAME, base_url=base, edition=edition), content_type=RSS)
 
     by_section = defaultdict(list)
     for spec, url in pairs:
         by_section[spec.section].append((spec, url))
     for section, items in by_section.items():
-        path = f"/cn/{section}/rss"
-        mirror.add(path, render_rss(items, f"{section} - {SITE_NAME}", base_url=base, link_path=f"/cn/{section}/"),
+        path = f"/{code}/{section}/rss"
+        mirror.add(path, render_rss(items, f"{section} - {SITE_NAME}", base_url=base, link_path=f"/{code}/{section}/",
+                                    edition=edition),
                    content_type=RSS)
         site.section_rss[section] = absolute(base, path)
-        page = f"/cn/{section}/"
-        mirror.add(page, render_section_page(section, [s for s, _ in items], base_url=base))
+        page = f"/{code}/{section}/"
+        mirror.add(page, render_section_page(section, [s for s, _ in items], base_url=base, edition=edition))
         site.section_pages[section] = absolute(base, page)
 
-    mirror.add("/cn/", render_section_page("RFI 华语", newest_first, base_url=base))
-    site.home = absolute(base, "/cn/")
+    mirror.add(f"/{code}/", render_section_page("RFI 华语", newest_first, base_url=base, edition=edition))
+    site.home = absolute(base, f"/{code}/")
 
     if newest_first:
         newest = newest_first[0].published
         recent = [(s, u) for s, u in pairs if newest - s.published <= NEWS_WINDOW]
     else:
         recent = []
-    mirror.add("/sitemaps/cn/news.xml", render_news_sitemap(recent), content_type=XML)
-    site.news_sitemap = absolute(base, "/sitemaps/cn/news.xml")
+    mirror.add(f"/sitemaps/{code}/news.xml", render_news_sitemap(recent, edition), content_type=XML)
+    site.news_sitemap = absolute(base, f"/sitemaps/{code}/news.xml")
     site.news_paths = [s.path for s, _ in recent]
 
-    _listings(mirror, site, newest_first, base)
+    _listings(mirror, site, newest_first, base, edition)
 
     children = []
     if months:
@@ -97,15 +103,15 @@ def build_site(mirror: Mirror, specs: Sequence[ArticleSpec], *, months: bool = T
         for spec, url in pairs:
             by_month[url_month(spec.path)].append((spec, url))
         for month in sorted(by_month, reverse=True):
-            path = f"/sitemaps/cn/contents_{month}.xml"
+            path = f"/sitemaps/{code}/contents_{month}.xml"
             entries = [(url, s.modified or s.published) for s, url in by_month[month]]
             mirror.add(path, render_monthly_sitemap(entries), content_type=XML)
             site.monthly_sitemaps[month] = absolute(base, path)
             site.monthly_paths[month] = [s.path for s, _ in by_month[month]]
             children.append((site.monthly_sitemaps[month], max(lastmod for _, lastmod in entries)))
     children += [site.tags_sitemap, site.shows_sitemap]
-    mirror.add("/sitemaps/cn/index.xml", render_sitemap_index(children), content_type=XML)
-    site.sitemap_index = absolute(base, "/sitemaps/cn/index.xml")
+    mirror.add(f"/sitemaps/{code}/index.xml", render_sitemap_index(children), content_type=XML)
+    site.sitemap_index = absolute(base, f"/sitemaps/{code}/index.xml")
 
     for i, (spec, url) in enumerate(pairs):
         neighbours = [(s.path, s.title) for s, _ in (pairs[i - 1:i] + pairs[i + 1:i + 2])]
@@ -114,22 +120,23 @@ def build_site(mirror: Mirror, specs: Sequence[ArticleSpec], *, months: bool = T
     return site
 
 
-
-def _listings(mirror: Mirror, site: Site, specs: Sequence[ArticleSpec], base: str) -> None:
+def _listings(mirror: Mirror, site: Site, specs: Sequence[ArticleSpec], base: str, edition: Edition) -> None:
     """Tag and column pages, and the tags.xml and show maps that list them."""
+    code = edition.code
+    tag_pages = f"/{code}/关键词/"
     groups = defaultdict(list)
     for spec in specs:
         for tag in spec.tags:
-            groups[f"/cn/关键词/{tag}/"].append(spec)
+            groups[f"{tag_pages}{tag}/"].append(spec)
         if column_of(spec.path):
-            groups[f"/cn/{spec.section}/{column_of(spec.path)}/"].append(spec)
+            groups[f"/{code}/{spec.section}/{column_of(spec.path)}/"].append(spec)
     for path, members in groups.items():
         name = [p for p in path.split("/") if p][-1]
-        mirror.add(path, render_section_page(name, members, base_url=base))
+        mirror.add(path, render_section_page(name, members, base_url=base, edition=edition))
         site.listing_pages[path] = absolute(base, path)
-    tags = [(absolute(base, p), None) for p in groups if p.startswith("/cn/关键词/")]
-    shows = [(absolute(base, p), None) for p in groups if not p.startswith("/cn/关键词/")]
-    mirror.add("/sitemaps/cn/tags.xml", render_monthly_sitemap(tags), content_type=XML)
-    mirror.add("/sitemaps/cn/shows.xml", render_monthly_sitemap(shows), content_type=XML)
-    site.tags_sitemap = absolute(base, "/sitemaps/cn/tags.xml")
-    site.shows_sitemap = absolute(base, "/sitemaps/cn/shows.xml")
+    tags = [(absolute(base, p), None) for p in groups if p.startswith(tag_pages)]
+    shows = [(absolute(base, p), None) for p in groups if not p.startswith(tag_pages)]
+    mirror.add(f"/sitemaps/{code}/tags.xml", render_monthly_sitemap(tags), content_type=XML)
+    mirror.add(f"/sitemaps/{code}/shows.xml", render_monthly_sitemap(shows), content_type=XML)
+    site.tags_sitemap = absolute(base, f"/sitemaps/{code}/tags.xml")
+    site.shows_sitemap = absolute(base, f"/sitemaps/{code}/shows.xml")

@@ -85,6 +85,9 @@ DNS_TIMEOUT = 15
 DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
 # Default: DEBUG. Scheduled runs want the warnings and the summary, not every request.
 LOG_LEVEL = "INFO"
+# Every this many seconds (fractions too), a `Progress:` line on listings and articles, with an ETA
+# when the run's total is known (a backfill, a web archive); 0 turns it off (crawler/progress.py).
+PROGRESS_INTERVAL = 60
 # Default: on. Nobody attaches to scheduled runs; an open port is a risk.
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
@@ -175,4 +178,6 @@ EXTENSIONS = {
     # Decides whether the run failed and counts every article discovered in one outcome; the crawl
     # command ends the log with the Summary of those counts. After spidermon (500), whose report it reads.
     "crawler.verdict.RunVerdict": 900,
+    # Logs the run's progress every PROGRESS_INTERVAL seconds, beside Scrapy's LogStats line (also at 0).
+    "crawler.progress.ProgressLog": 0,
 }

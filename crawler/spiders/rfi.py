@@ -15,7 +15,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 
 from scrapy.exceptions import CloseSpider
 
-from crawler.arguments import ArgumentError, parse_arguments
+from crawler.arguments import parse_arguments
 from crawler.discovery import (
     UnreadableListing,
     child_text,
@@ -84,11 +84,8 @@ class RfiSpider(WaybackSource, CommonCrawlSource, WarcSource, scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
         spider.article_urls = ArticleURLs(settings.get("RFI_BASE_URL"), cls.edition.code)
-        spider.run = parse_arguments(spider.article_urls, cls.edition.sections, **spider._arguments)
+        spider.run = parse_arguments(spider.article_urls, cls.edition, **spider._arguments)
         spider.feedx_url = settings.get("FEEDX_URL") or cls.edition.feedx_url
-        if spider.run.source in ("feedx", "archive") and not cls.edition.feedx_url:
-            raise ArgumentError(f"feedx publishes no feed of /{cls.edition.code}/ ({cls.edition.script}): "
-                                f"-a source={spider.run.source} reads feedx's items of rfi_cn only")
         check_run(settings, cls.name, inputs=spider.run.archive_files + spider.run.warc_files)
         # Every request, redirects included, stays on these origins (crawler.middlewares.StayOnTheSite).
         spider.allowed_origins = {origin(settings.get("RFI_BASE_URL"))}
@@ -211,8 +208,12 @@ class RfiSpider(WaybackSource, CommonCrawlSource, WarcSource, scrapy.Spider):
                 month = monthly_sitemap_month(entry.link)
                 if month and self.run.month_in_window(*month) and self.article_urls.is_site_host(entry.link):
                     maps.append(self.rebased(entry.link))
+            # The months of a backfill, and below those read: crawler/progress.py estimates the run's end.
+            self.stats.set_value("discovery/months", len(maps))
             yield from self.monthly_maps(maps)
             return
+        if monthly_sitemap_month(response.url):
+            self.stats.inc_value("discovery/months_read")
         for entry in entries:
             yield from self.listed_article(entry, response.url)
 

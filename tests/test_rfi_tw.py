@@ -13,11 +13,13 @@ import sys
 from datetime import date
 
 import pytest
+from scrapy.http import HtmlResponse
 from scrapy.settings import Settings
 from scrapy.spiderloader import get_spider_loader
 
 from crawler.arguments import ArgumentError
 from crawler.editions import CN, TW
+from crawler.extract.rfi_page import RfiArticlePage, page_selector
 from crawler.spiders.rfi_tw import RfiTwSpider
 from crawler.urls import article_date, article_id
 from tests.conftest import CRAWL_ENV, REPO, CrawlResult, assert_valid, corpus_path
@@ -232,3 +234,11 @@ def test_scrapy_crawl_rfi_tw(tmp_path):
     with sqlite3.connect(state / "rfi_tw.sqlite3") as db:
         kept = sorted(row[0] for row in db.execute("SELECT id FROM articles"))
     assert kept == sorted(item["id"] for item in result.items)
+
+
+@pytest.mark.parametrize("site_name", TW.site_names)
+def test_a_traditional_title_tag_loses_its_site_name(site_name):
+    url = "https://www.rfi.fr/tw/中國/20240301-一篇文章"
+    html = f"<html><head><title>法國總統訪問北京 - {site_name}</title></head><body></body></html>"
+    page = RfiArticlePage(page_selector(HtmlResponse(url, body=html.encode("utf-8"), encoding="utf-8")), url)
+    assert next(page.title()) == "法國總統訪問北京"

@@ -13,6 +13,7 @@ from functools import cached_property
 
 from scrapy.selector import Selector
 
+from crawler.editions import EDITIONS
 from crawler.extract import structured
 from crawler.extract.body import body_blocks
 from crawler.extract.html_tree import html_root
@@ -20,7 +21,8 @@ from crawler.extract.image import largest_in_srcset, usable_image_url
 from crawler.extract.rfi_layouts import layout_of
 from crawler.extract.text import compiled_css, element_text, normalize_space
 
-TITLE_SUFFIX = " - RFI - 法国国际广播电台"
+# Every edition's <title> suffix: a page is read the same whichever edition it is of.
+TITLE_SUFFIXES = tuple(f" - {name}" for edition in EDITIONS for name in edition.site_names)
 _TITLE_TAG = compiled_css("title::text")
 # The same article in another language or script, as <head> links it; the same on every layout.
 _ALTERNATE_LINKS = compiled_css("link[rel~=alternate][hreflang][href]")
@@ -65,7 +67,7 @@ class RfiArticlePage:
         # The headline the page shows goes before og:title, which is written for share cards.
         yield from map(element_text, self.layout.title(self.root))
         for title in structured.meta(self.root, "og:title") + _TITLE_TAG(self.root):
-            yield normalize_space(title).removesuffix(TITLE_SUFFIX)
+            yield without_site_name(normalize_space(title))
 
     def lede(self):
         return map(element_text, self.layout.lede(self.root))
@@ -126,3 +128,10 @@ class RfiArticlePage:
         """(hreflang, href) of each version of the page it links, its own included, as written; the
         loader keeps the other Chinese script's."""
         return [(link.get("hreflang"), link.get("href")) for link in _ALTERNATE_LINKS(self.root)]
+
+
+def without_site_name(title):
+    for suffix in TITLE_SUFFIXES:
+        if title.endswith(suffix):
+            return title.removesuffix(suffix)
+    return title

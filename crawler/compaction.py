@@ -19,7 +19,9 @@ input, nor lie inside an input folder (`OutputError`): the dataset would replace
 a run file.
 
 The `scrapy compact` command (crawler/commands/compact.py) is a thin shell
-around these functions.
+around these functions. `select_latest()` is the selection alone, keeping per id
+whatever the caller asks for: `scrapy dataset` (crawler/dataset) keeps where the
+record lies instead of the record, so its memory does not grow with the text.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -63,12 +66,15 @@ class CompactionResult:
 # -- finding run files -----------------------------------------------------------
 
 
-def find_run_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
+def find_run_files(
+    paths: Iterable[str | os.PathLike], patterns: tuple[str, ...] = (RUN_FILE_PATTERN,)
+) -> list[Path]:
     """The files to read, in order.
 
-    A file is taken as is; a folder gives all its `*.jsonl`, recursively, sorted
-    by file name (run files are named by run time, so this is run order), then
-    by path. A file reached twice is read once, where first reached.
+    A file is taken as is; a folder gives all its files matching `patterns`
+    (`*.jsonl`), recursively, sorted by file name (run files are named by run
+    time, so this is run order), then by path. A file reached twice is read
+    once, where first reached.
     """
     paths = list(paths)
     files: list[Path] = []
@@ -76,7 +82,7 @@ def find_run_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
     for given in paths:
         path = Path(given)
         if path.is_dir():
-            found = list(_walk(path))
+            found = list(_walk(path, patterns))
             found.sort(key=lambda found: (found.name, str(found)))
         elif path.exists():
             found = [path]
@@ -90,20 +96,20 @@ def find_run_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
     if not files:
         if not paths:
             raise InputError("no input given")
-        raise InputError("no run files (*.jsonl) in " + ", ".join(str(path) for path in paths))
+        raise InputError(f"no run files ({', '.join(patterns)}) in " + ", ".join(str(path) for path in paths))
     return files
 
 
-def _walk(folder: Path) -> Iterable[Path]:
+def _walk(folder: Path, patterns: tuple[str, ...]) -> Iterable[Path]:
     # os.walk does not follow symlinked folders, so a link loop cannot hang us.
     for root, _dirs, names in os.walk(folder):
         for name in names:
             candidate = Path(root, name)
-            if candidate.match(RUN_FILE_PATTERN) and candidate.is_file():
+            if any(candidate.match(pattern) for pattern in patterns) and candidate.is_file():
                 yield candidate
 
 
-def _check_output(output: str | os.PathLike, paths: Iterable[str | os.PathLike], files: Iterable[Path]) -> None:
+def check_output(output: str | os.PathLike, paths: Iterable[str | os.PathLike], files: Iterable[Path]) -> None:
     """OutputError if writing `output` would replace an input: one of `paths`, a file in one of
     their folders, or a run file found through a symlink. Real paths are compared, so neither
     a symlink nor `..` hides it."""
@@ -131,7 +137,7 @@ def compact(paths: Iterable[str | os.PathLike], output: str | os.PathLike | None
     """Merge the run files under `paths` (files or folders, see `find_run_files`).
 
     `output`, where the caller will write the dataset, is checked first (see
-    `_check_output`), before any file is read. Raises InputError when there is
+    `check_output`), before any file is read. Raises InputError when there is
     nothing to read, OutputError for an output among the inputs, and
     MalformedLine at the first line that is not a JSON object with a string `id`
     (or has an unusable `version` or `published`).
@@ -139,22 +145,44 @@ def compact(paths: Iterable[str | os.PathLike], output: str | os.PathLike | None
     paths = list(paths)
     files = find_run_files(paths)
     if output is not None:
-        _check_output(output, paths, files)
-    latest: dict[str, tuple[int, tuple, dict[str, Any]]] = {}
+        check_output(output, paths, files)
+    latest = select_latest(files, keep=lambda _file_index, _line_number, record: record)
+    return CompactionResult(
+        files=files, records=latest.records, articles=latest.in_published_order(), cut_lines=latest.cut_lines
+    )
+
+
+@dataclass
+class Latest:
+    """The latest version of each article in a set of run files."""
+
+    by_id: dict[str, tuple[int, tuple, Any]]  # id -> (version, sort key, what `keep` returned)
+    records: int  # non-blank lines read, all of them valid records
+    cut_lines: list[CutLine]
+
+    def in_published_order(self) -> list[Any]:
+        """What was kept for each article, by ascending `published` (ties by id; none last)."""
+        return [kept for _, _, kept in sorted(self.by_id.values(), key=itemgetter(1))]
+
+
+def select_latest(files: list[Path], keep: Callable[[int, int, dict[str, Any]], Any]) -> Latest:
+    """Read `files` in order and keep, per `id`, `keep(file index, line number, record)` of its
+    latest version: the highest `version` (absent meaning 1), on equal versions the one read last.
+
+    Raises MalformedLine as `compact` does; `keep` may raise it too, for what its caller needs.
+    """
+    by_id: dict[str, tuple[int, tuple, Any]] = {}
     records = 0
     cut_lines: list[CutLine] = []
-    for file in files:
+    for file_index, file in enumerate(files):
         for line_number, record in read_records(file, cut_lines.append):
             records += 1
             version = _version(file, line_number, record)
             sort_key = _sort_key(file, line_number, record)
-            kept = latest.get(record["id"])
-            if kept is None or version >= kept[0]:
-                latest[record["id"]] = (version, sort_key, record)
-    kept_records = sorted(latest.values(), key=lambda kept: kept[1])
-    return CompactionResult(
-        files=files, records=records, articles=[record for _, _, record in kept_records], cut_lines=cut_lines
-    )
+            current = by_id.get(record["id"])
+            if current is None or version >= current[0]:
+                by_id[record["id"]] = (version, sort_key, keep(file_index, line_number, record))
+    return Latest(by_id=by_id, records=records, cut_lines=cut_lines)
 
 
 def read_records(

@@ -1,0 +1,133 @@
+"""The latest version of each article, as where it lies in the run files, read back in order.
+
+A ten-year backfill does not fit in memory as records. crawler.compaction's selection
+keeps, per id, only which run file and line hold its latest version; the lines' byte
+offsets then come from one plain read of each file (no JSON), and the records are read
+back one at a time, in `published` order, with a seek each.
+"""
+
+from __future__ import annotations
+
+import json
+from array import array
+from collections import OrderedDict, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator, NamedTuple
+
+from crawler.compaction import CompactionError, select_latest
+from crawler.editions import EDITIONS
+from crawler.jsonl import CutLine, MalformedLine
+
+# The spider that crawls each edition: spiders are named rfi_<edition> (crawler/spiders).
+SPIDERS = {edition.code: f"rfi_{edition.code}" for edition in EDITIONS}
+
+
+class ChangedInput(CompactionError):
+    """A run file no longer holds, where it was read, the record selected from it."""
+
+
+class Location(NamedTuple):
+    id: str
+    spider: str
+    file_index: int
+    line_number: int
+
+
+@dataclass
+class Located:
+    files: list[Path]  # the run files, in the order they were read
+    records: int  # valid records read
+    cut_lines: list[CutLine]
+    articles: list[Location]  # the latest version of each article, by ascending published
+    offsets: array  # the byte offset of each article's line, in the same order
+
+    def spiders(self) -> dict[str, int]:
+        """Articles per spider, in SPIDERS' order."""
+        counts = dict.fromkeys(SPIDERS.values(), 0)
+        for article in self.articles:
+            counts[article.spider] += 1
+        return {spider: count for spider, count in counts.items() if count}
+
+
+def locate(files: list[Path]) -> Located:
+    """Select the latest version of each article in `files` (MalformedLine as compact raises it,
+    and for an `edition` that no spider crawls)."""
+
+    def keep(file_index: int, line_number: int, record: dict[str, Any]) -> Location:
+        spider = SPIDERS.get(record.get("edition"))
+        if spider is None:
+            got = json.dumps(record.get("edition"), ensure_ascii=False)
+            raise MalformedLine(files[file_index], line_number,
+                                f'"edition" is not one of {", ".join(SPIDERS)} (got {got})')
+        return Location(record["id"], spider, file_index, line_number)
+
+    latest = select_latest(files, keep)
+    articles = latest.in_published_order()
+    return Located(files=files, records=latest.records, cut_lines=latest.cut_lines, articles=articles,
+                   offsets=_offsets(files, articles))
+
+
+def _offsets(files: list[Path], articles: list[Location]) -> array:
+    # Lines are counted as crawler.jsonl counts them: the file split at b"\n".
+    offsets = array("q", [0]) * len(articles)
+    wanted: dict[int, dict[int, int]] = defaultdict(dict)  # file index -> line number -> position
+    for position, article in enumerate(articles):
+        wanted[article.file_index][article.line_number] = position
+    for file_index, lines in wanted.items():
+        offset = 0
+        with open(files[file_index], "rb") as stream:
+            for line_number, raw in enumerate(stream, 1):
+                position = lines.get(line_number)
+                if position is not None:
+                    offsets[position] = offset
+                offset += len(raw)
+    return offsets
+
+
+def read_in_order(located: Located) -> Iterator[tuple[Location, dict[str, Any]]]:
+    """(location, record) of each article, by ascending published."""
+    streams = _OpenFiles(located.files)
+    try:
+        for article, offset in zip(located.articles, located.offsets):
+            stream = streams.get(article.file_index)
+            stream.seek(offset)
+            yield article, _record_at(located.files[article.file_index], article, stream.readline())
+    finally:
+        streams.close()
+
+
+def _record_at(file: Path, article: Location, raw: bytes) -> dict[str, Any]:
+    # The line was valid when selected; a run file rewritten since then is not read on a guess.
+    try:
+        record = json.loads(raw.decode("utf-8-sig"))
+    except ValueError:
+        record = None
+    if not isinstance(record, dict) or record.get("id") != article.id:
+        raise ChangedInput(f"{file}:{article.line_number}: the file changed while it was read; run again")
+    return record
+
+
+class _OpenFiles:
+    """Run files opened as needed, at most LIMIT at a time: the articles of one month can lie
+    in any of thousands of run files (scrapyd items files), more than a process may open."""
+
+    LIMIT = 64
+
+    def __init__(self, files: list[Path]):
+        self.files = files
+        self.streams: OrderedDict[int, Any] = OrderedDict()
+
+    def get(self, file_index: int):
+        stream = self.streams.pop(file_index, None)
+        if stream is None:
+            if len(self.streams) >= self.LIMIT:
+                self.streams.popitem(last=False)[1].close()
+            stream = open(self.files[file_index], "rb")
+        self.streams[file_index] = stream  # now the most recently used
+        return stream
+
+    def close(self) -> None:
+        for stream in self.streams.values():
+            stream.close()
+        self.streams.clear()

@@ -276,7 +276,7 @@ def write_jsonl_atomically(path: str | os.PathLike, records: Iterable[dict[str, 
         except FileNotFoundError:
             pass
         raise
-    _fsync_folder(folder)
+    fsync_folder(folder)
     return count
 
 
@@ -299,7 +299,7 @@ def _mode_for(path: Path) -> int:
         return 0o666 & ~umask
 
 
-def _fsync_folder(folder: Path) -> None:
+def fsync_folder(folder: Path) -> None:
     """Make the rename itself durable; not every platform can open a folder."""
     try:
         descriptor = os.open(folder, os.O_RDONLY)

@@ -1,14 +1,19 @@
 """Shared test helpers: running the real `scrapy crawl` and checking its output."""
 
+import argparse
 import compileall
+import io
 import json
 import os
 import subprocess
 import sys
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
+from typing import NamedTuple
 
 import jsonschema
 import pytest
+from scrapy.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent
 SCHEMA = json.loads((REPO / "crawler" / "schemas" / "article.json").read_text(encoding="utf-8"))
@@ -89,6 +94,26 @@ def start_crawl(output, settings, stderr=subprocess.DEVNULL):
     """The same crawl started in the background, for the tests that stop or kill it."""
     return subprocess.Popen(crawl_command(output, settings), cwd=REPO, stdout=subprocess.DEVNULL, stderr=stderr,
                             text=True, env=CRAWL_ENV)
+
+
+class CommandRun(NamedTuple):
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_command(command_class, *arguments):
+    """`scrapy <command> ARGUMENTS`, as Scrapy's command line parses and runs it, in this process."""
+    command = command_class()
+    command.settings = Settings(command_class.default_settings)
+    parser = argparse.ArgumentParser(conflict_handler="resolve")
+    command.add_options(parser)
+    options, args = parser.parse_known_args([str(argument) for argument in arguments])
+    command.process_options(args, options)
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with redirect_stdout(stdout), redirect_stderr(stderr):
+        command.run(args, options)
+    return CommandRun(command.exitcode, stdout.getvalue(), stderr.getvalue())
 
 
 def stop(process, within=10):

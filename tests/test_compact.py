@@ -4,40 +4,20 @@ The command runs in-process, parsed as Scrapy's command line parses it; two runs
 `scrapy compact` itself, for its exit codes.
 """
 
-import argparse
-import io
 import json
 import subprocess
 import sys
-from contextlib import redirect_stderr, redirect_stdout
-from typing import NamedTuple
 
 import pytest
-from scrapy.settings import Settings
 
 from crawler.commands.compact import Command
 from crawler.compaction import MalformedLine, compact, write_jsonl_atomically
-from tests.conftest import CRAWL_ENV, REPO
-
-
-class Compacted(NamedTuple):
-    returncode: int
-    stdout: str
-    stderr: str
+from tests.conftest import CRAWL_ENV, REPO, run_command
 
 
 def run_compact(*arguments):
-    """`scrapy compact ARGUMENTS`, as Scrapy's command line parses and runs it, in this process."""
-    command = Command()
-    command.settings = Settings(Command.default_settings)
-    parser = argparse.ArgumentParser(conflict_handler="resolve")
-    command.add_options(parser)
-    options, args = parser.parse_known_args([str(argument) for argument in arguments])
-    command.process_options(args, options)
-    stdout, stderr = io.StringIO(), io.StringIO()
-    with redirect_stdout(stdout), redirect_stderr(stderr):
-        command.run(args, options)
-    return Compacted(command.exitcode, stdout.getvalue(), stderr.getvalue())
+    """`scrapy compact ARGUMENTS`, in this process."""
+    return run_command(Command, *arguments)
 
 
 def scrapy_compact(*arguments):

@@ -5,16 +5,12 @@ with pyarrow, pandas and DuckDB, each checked against values written here, not a
 module's own schema.
 """
 
-import argparse
-import io
 import json
 import math
 import shutil
 import subprocess
 import sys
-from contextlib import redirect_stderr, redirect_stdout
 from datetime import date, datetime, timezone
-from typing import NamedTuple
 
 import duckdb
 import pandas as pd
@@ -28,27 +24,12 @@ from scrapy.spiderloader import SpiderLoader
 from crawler.commands.dataset import Command
 from crawler.dataset.locate import SPIDERS
 from crawler.dataset.stats import EditionStats, monthly_series
-from tests.conftest import CRAWL_ENV, REPO, VALIDATOR
-
-
-class Built(NamedTuple):
-    returncode: int
-    stdout: str
-    stderr: str
+from tests.conftest import CRAWL_ENV, REPO, VALIDATOR, run_command
 
 
 def run_dataset(*arguments):
-    """`scrapy dataset ARGUMENTS`, as Scrapy's command line parses and runs it, in this process."""
-    command = Command()
-    command.settings = Settings(Command.default_settings)
-    parser = argparse.ArgumentParser(conflict_handler="resolve")
-    command.add_options(parser)
-    options, args = parser.parse_known_args([str(argument) for argument in arguments])
-    command.process_options(args, options)
-    stdout, stderr = io.StringIO(), io.StringIO()
-    with redirect_stdout(stdout), redirect_stderr(stderr):
-        command.run(args, options)
-    return Built(command.exitcode, stdout.getvalue(), stderr.getvalue())
+    """`scrapy dataset ARGUMENTS`, in this process."""
+    return run_command(Command, *arguments)
 
 
 def article(edition, number, published, **fields):

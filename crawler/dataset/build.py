@@ -16,7 +16,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from crawler.compaction import InputError, OutputError, check_output, find_run_files
+from crawler.compaction import InputError, OutputError, check_output, find_run_files, fsync_folder
 from crawler.dataset import card, plots
 from crawler.dataset.locate import Located, locate, read_in_order
 from crawler.dataset.parquet import ROWS_PER_FILE, EditionFiles
@@ -116,7 +116,7 @@ def _replace(temporary: Path, output: Path) -> None:
             os.rename(aside, output)
             raise
         shutil.rmtree(aside, ignore_errors=True)
-    _sync(output.parent)
+    fsync_folder(output.parent)
 
 
 def _sync_tree(folder: Path) -> None:
@@ -125,20 +125,7 @@ def _sync_tree(folder: Path) -> None:
         for name in names:
             with open(os.path.join(root, name), "rb") as stream:
                 os.fsync(stream.fileno())
-        _sync(Path(root))
-
-
-def _sync(folder: Path) -> None:
-    try:
-        descriptor = os.open(folder, os.O_RDONLY)
-    except OSError:  # not every platform can open a folder
-        return
-    try:
-        os.fsync(descriptor)
-    except OSError:
-        pass
-    finally:
-        os.close(descriptor)
+        fsync_folder(Path(root))
 
 
 def _umask() -> int:

@@ -1,11 +1,14 @@
 """End to end under scrapyd: deploy the project with scrapyd-deploy, schedule rfi_cn, read its items.
 
-A real scrapyd runs on 127.0.0.1 with a temporary config; the project is deployed to it
-with the `scrapyd-deploy` CLI as a user does (an egg built by setup.py), and the spider is
-scheduled through schedule.json against a mirror of rfi.fr. The crawl runs from the egg
-only: scrapyd's environment has neither the work tree nor PYTHONPATH.
+A real scrapyd runs on 127.0.0.1 with a temporary config and HTTP authentication on, as
+deploy/scrapyd.conf has it; the project is deployed to it with the `scrapyd-deploy` CLI as a
+user does (an egg built by setup.py), and the spider is scheduled through schedule.json
+against a mirror of rfi.fr. The crawl runs from the egg only: scrapyd's environment has
+neither the work tree nor PYTHONPATH. A second scrapyd joins for `scrapy schedule_backfill`,
+a backfill split over two nodes.
 """
 
+import base64
 import json
 import os
 import shutil
@@ -16,8 +19,9 @@ import time
 import zipfile
 from configparser import ConfigParser
 from pathlib import Path
-from urllib.parse import unquote, urlencode, urlsplit
-from urllib.request import urlopen
+from urllib.error import HTTPError
+from urllib.parse import quote, unquote, urlencode, urlsplit
+from urllib.request import Request, urlopen
 
 import pytest
 
@@ -25,7 +29,9 @@ pytest.importorskip("scrapyd", reason="scrapyd is not installed (pip install -r 
 pytest.importorskip("scrapyd_client",
                     reason="scrapyd-client is not installed (pip install -r requirements-scrapyd.txt)")
 
-from tests.conftest import REPO, VALIDATOR, stop  # noqa: E402
+from crawler.commands.dataset import Command as DatasetCommand  # noqa: E402
+from crawler.commands.schedule_backfill import Command as ScheduleBackfillCommand  # noqa: E402
+from tests.conftest import REPO, VALIDATOR, run_command, stop  # noqa: E402
 from tests.fixtures.articles import ARTICLES  # noqa: E402
 from tests.mirror.server import Mirror  # noqa: E402
 from tests.mirror.site import build_site  # noqa: E402
@@ -33,6 +39,7 @@ from tests.mirror.site import build_site  # noqa: E402
 PROJECT = "rfi_crawler"  # scrapy.cfg's [deploy] project
 EXPECTED_FIELDS = ("title", "lede", "paragraphs", "published", "modified", "image", "authors", "tags", "section")
 JOB_TIMEOUT = 120
+USERNAME, PASSWORD = "rfi", "p@ss:word"  # characters a URL must percent-encode
 
 
 def free_port():
@@ -48,6 +55,8 @@ class Scrapyd:
         self.root = root
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
+        # How `scrapy schedule_backfill --nodes` takes a node: the credentials in the URL.
+        self.url_with_credentials = f"http://{USERNAME}:{quote(PASSWORD, safe='')}@127.0.0.1:{self.port}"
         self.eggs_dir, self.logs_dir, self.items_dir, self.dbs_dir = (
             root / name for name in ("eggs", "logs", "items", "dbs"))
         self.log = root / "scrapyd.log"
@@ -67,6 +76,8 @@ class Scrapyd:
             f"logs_dir = {self.logs_dir}\n"
             f"items_dir = {self.items_dir}\n"
             f"dbs_dir = {self.dbs_dir}\n"
+            f"username = {USERNAME}\n"
+            f"password = {PASSWORD}\n"
             "jobs_to_keep = 5\n"
             "max_proc = 1\n"
             # Default 5 s: how often scrapyd looks for scheduled jobs.
@@ -94,11 +105,17 @@ class Scrapyd:
         stop(self.process)
 
     def get(self, endpoint, **query):
-        with urlopen(self.url + endpoint + ("?" + urlencode(query) if query else ""), timeout=10) as response:
-            return json.load(response)
+        return self.request(endpoint + ("?" + urlencode(query) if query else ""))
 
     def post(self, endpoint, fields):
-        with urlopen(self.url + endpoint, data=urlencode(fields).encode(), timeout=10) as response:
+        return self.request(endpoint, data=urlencode(fields).encode())
+
+    def request(self, endpoint, data=None, credentials=(USERNAME, PASSWORD)):
+        request = Request(self.url + endpoint, data=data)
+        if credentials:
+            token = base64.b64encode(":".join(credentials).encode()).decode()
+            request.add_header("Authorization", f"Basic {token}")
+        with urlopen(request, timeout=10) as response:
             return json.load(response)
 
     def log_text(self):
@@ -133,21 +150,24 @@ class Scrapyd:
         return [line for line in lines if f"job='{job}'" in line or any(f"[Launcher,{pid}/" in line for pid in pids)]
 
 
-def deploy(server, root):
+def deploy(server, root, egg=None):
     """`scrapyd-deploy` from a copy of the project, with a [deploy:test] target pointing at `server`.
 
     A copy, so that building the egg (setup.py writes build/ and *.egg-info) leaves the work
-    tree alone; the target inherits `project` from the project's own [deploy] section.
+    tree alone; the target inherits `project` from the project's own [deploy] section and has
+    the credentials, the password from the environment as a user would keep it. `egg`: an egg
+    built before, uploaded as it is (scrapyd-deploy --egg).
     """
     project = root / "project"
     shutil.copytree(REPO / "crawler", project / "crawler", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     for name in ("setup.py", "scrapy.cfg"):
         shutil.copy2(REPO / name, project / name)
     with open(project / "scrapy.cfg", "a", encoding="utf-8") as config:
-        config.write(f"\n[deploy:test]\nurl = {server.url}\n")
+        config.write(f"\n[deploy:test]\nurl = {server.url}\nusername = {USERNAME}\npassword = $TEST_SCRAPYD_PASSWORD\n")
     # The `scrapyd-deploy` console script is scrapyd_client.deploy:main; -m runs it with this Python.
-    process = subprocess.run([sys.executable, "-m", "scrapyd_client.deploy", "test"], cwd=project,
-                             env=server.env, capture_output=True, text=True, timeout=120)
+    process = subprocess.run([sys.executable, "-m", "scrapyd_client.deploy", "test", *(["--egg", egg] if egg else [])],
+                             cwd=project, env={**server.env, "TEST_SCRAPYD_PASSWORD": PASSWORD},
+                             capture_output=True, text=True, timeout=120)
     assert process.returncode == 0, process.stderr + process.stdout
     answer = json.loads(process.stdout.strip().splitlines()[-1])
     assert answer["status"] == "ok", answer.get("message", answer)
@@ -243,3 +263,66 @@ def test_a_failed_run_shows_its_exit_code_in_scrapyds_log_only(scrapyd, site, tm
     assert any("/stderr] rfi_cn: bad argument: since=2024-02-30 is not a date" in line
                for line in lines), "\n".join(lines)
     assert mirror.requests == []
+
+
+def test_the_api_refuses_a_request_without_the_credentials(scrapyd):
+    fields = urlencode({"project": PROJECT, "spider": "rfi_cn", "jobid": "unauthenticated"}).encode()
+    for credentials in (None, (USERNAME, "wrong")):
+        with pytest.raises(HTTPError) as refused:
+            scrapyd.request("schedule.json", data=fields, credentials=credentials)
+        assert refused.value.code == 401
+        assert refused.value.headers["WWW-Authenticate"] == 'basic realm="Scrapyd"'
+    listed = scrapyd.get("listjobs.json", project=PROJECT)
+    assert "unauthenticated" not in [job["id"] for state in ("pending", "running", "finished") for job in listed[state]]
+
+
+def test_a_backfill_split_over_two_nodes_merges_into_every_article_once(scrapyd, site, tmp_path_factory, tmp_path):
+    pytest.importorskip("pyarrow", reason="the dataset libraries are not installed (requirements-dataset.txt)")
+    import pyarrow.parquet as pq
+
+    mirror, built = site
+    second = Scrapyd(tmp_path_factory.mktemp("scrapyd-b"))
+    try:
+        second.start()
+        egg = scrapyd.eggs_dir / PROJECT / f"{scrapyd.deployed['version']}.egg"
+        deploy(second, second.root, egg=egg)
+        exitcode, stdout, stderr = run_command(
+            ScheduleBackfillCommand, "--since", "2024-02-10", "--until", "2024-03-10",
+            "--nodes", f"{scrapyd.url_with_credentials},{second.url_with_credentials}",
+            "--state-dir", tmp_path / "state-{node}", "--interval", "0.2", "--timeout", JOB_TIMEOUT,
+            "-s", f"RFI_BASE_URL={mirror.base_url}", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0")
+        context = stderr + stdout + scrapyd.log_text()[-2000:] + second.log_text()[-2000:]
+    finally:
+        second.stop()
+    assert exitcode == 0, context
+
+    first_node, second_node = f"127.0.0.1:{scrapyd.port}", f"127.0.0.1:{second.port}"
+    # One month per node (the split of more months is tested in-process), both ends clipped.
+    windows = {"rfi_cn-2024-02": (first_node, "2024-02-10..2024-02-29", 2),  # hk_data_bill, asia_snow_video
+               "rfi_cn-2024-03": (second_node, "2024-03-01..2024-03-10", 1)}  # intl_ocean_heat
+    lines = stdout.splitlines()
+    assert lines[:2] == [f"scheduled {job} ({window}) on {node}" for job, (node, window, _) in windows.items()]
+    assert sorted(lines[2:4]) == sorted(
+        f"{node} {window} finished: discovered {count}, fetched {count}, new {count}, updated 0, "
+        "skipped as unchanged 0, dropped 0 {}, failed 0 {}" for node, window, count in windows.values())
+    assert lines[4:] == ["all 2 jobs finished"] and stderr == ""
+    assert PASSWORD not in stdout and quote(PASSWORD, safe="") not in stdout
+    # Each node's state is its own.
+    assert (tmp_path / f"state-127.0.0.1_{scrapyd.port}" / "rfi_cn.sqlite3").exists()
+    assert (tmp_path / f"state-127.0.0.1_{second.port}" / "rfi_cn.sqlite3").exists()
+
+    items = [scrapyd.items_dir / PROJECT / "rfi_cn" / "rfi_cn-2024-02.jl",
+             second.items_dir / PROJECT / "rfi_cn" / "rfi_cn-2024-03.jl"]
+    in_window = sorted(fixture.spec.path for fixture in ARTICLES
+                       if "20240210" <= fixture.spec.path.rsplit("/", 1)[1][:8] <= "20240310")
+    assert len(in_window) == 3
+    # Disjoint windows: no article is written by two jobs, even before the dataset keeps one row per id.
+    written = [json.loads(line) for path in items for line in path.read_text(encoding="utf-8").splitlines()]
+    assert sorted(unquote(urlsplit(item["url"]).path) for item in written) == in_window
+
+    exitcode, stdout, stderr = run_command(DatasetCommand, *items, "-o", tmp_path / "dataset")
+    assert exitcode == 0, stderr
+    table = pq.read_table(tmp_path / "dataset" / "data" / "rfi_cn")
+    assert table.num_rows == 3
+    assert len(set(table.column("id").to_pylist())) == 3
+    assert sorted(unquote(urlsplit(url).path) for url in table.column("url").to_pylist()) == in_window

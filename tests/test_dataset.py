@@ -12,12 +12,7 @@ import subprocess
 import sys
 from datetime import date, datetime, timezone
 
-import duckdb
-import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
-import yaml
 from scrapy.settings import Settings
 from scrapy.spiderloader import SpiderLoader
 
@@ -25,6 +20,9 @@ from crawler.commands.dataset import Command
 from crawler.dataset.locate import SPIDERS
 from crawler.dataset.stats import EditionStats, monthly_series
 from tests.conftest import CRAWL_ENV, REPO, VALIDATOR, run_command
+
+# pandas, pyarrow, DuckDB and PyYAML are imported by the tests that read with them: every xdist worker
+# collects this file, one runs it.
 
 
 def run_dataset(*arguments):
@@ -140,6 +138,7 @@ def utc(text):
 
 
 def test_pyarrow_reads_the_types_the_rows_in_published_order_and_one_row_field_by_field(dataset):
+    import pyarrow.parquet as pq
     folder, _ = dataset
     cn = pq.read_table(folder / "dataset" / "data" / "rfi_cn")
     tw = pq.read_table(folder / "dataset" / "data" / "rfi_tw")
@@ -176,6 +175,7 @@ def test_pyarrow_reads_the_types_the_rows_in_published_order_and_one_row_field_b
 
 
 def test_pandas_reads_utc_timestamps_lists_and_structs(dataset):
+    import pandas as pd
     folder, _ = dataset
     frame = pd.read_parquet(folder / "dataset" / "data" / "rfi_cn")
     assert len(frame) == 4 and list(frame["id"]) == CN_IDS
@@ -189,6 +189,7 @@ def test_pandas_reads_utc_timestamps_lists_and_structs(dataset):
 
 
 def test_duckdb_reads_both_editions_with_their_types(dataset):
+    import duckdb
     folder, _ = dataset
     data = folder / "dataset" / "data"
     connection = duckdb.connect()
@@ -215,12 +216,15 @@ def test_duckdb_reads_both_editions_with_their_types(dataset):
 
 
 def card_parts(folder):
+    import yaml
     text = (folder / "dataset" / "README.md").read_text(encoding="utf-8")
     _, front, body = text.split("---\n", 2)
     return yaml.safe_load(front), body
 
 
 def test_card_front_matter_names_a_config_per_edition_with_its_files_and_count(dataset):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
     folder, _ = dataset
     front, _ = card_parts(folder)
     # num_bytes: the rows' size in Arrow, as built from Python values (what `datasets` checks is num_examples).
@@ -278,6 +282,7 @@ def test_card_body_counts_sections_versions_coverage_provenance_loading_and_righ
 
 
 def test_plots_are_png_and_a_month_without_articles_is_a_gap(dataset):
+    import pyarrow.parquet as pq
     folder, _ = dataset
     for name in ("articles_per_month.png", "field_coverage.png"):
         assert (folder / "dataset" / "plots" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -294,6 +299,7 @@ def test_plots_are_png_and_a_month_without_articles_is_a_gap(dataset):
 
 
 def test_files_split_at_rows_per_file_and_a_rerun_replaces_the_folder_whole(dataset, tmp_path):
+    import pyarrow.parquet as pq
     runs = write_runs(tmp_path)
     output = tmp_path / "dataset"
     shutil.copytree(dataset[0] / "dataset", output)  # an earlier build, with both editions

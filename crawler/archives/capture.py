@@ -9,6 +9,10 @@ from scrapy.responsetypes import responsetypes
 from crawler.middlewares import decoded_as_written
 
 
+# Headers that described the bytes on the wire: a Capture's body is always decoded, so they go.
+WIRE_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
+
+
 @dataclass
 class Capture:
     url: str  # the page's own URL, as captured (https://www.rfi.fr/cn/...)

@@ -13,12 +13,10 @@ from dataclasses import dataclass
 
 from fastwarc.warc import ArchiveIterator, WarcRecordType
 
-from crawler.archives.capture import Capture
+from crawler.archives.capture import WIRE_HEADERS, Capture
 
 CAPTURE_RECORDS = WarcRecordType.response | WarcRecordType.revisit
 HTML_TYPES = ("text/html", "application/xhtml+xml")
-# The body is handed over decoded (FastWARC's auto_decode), so the headers that described its encoding go.
-DECODED_AWAY = {"content-encoding", "transfer-encoding", "content-length"}
 
 
 class BadWarcFile(Exception):
@@ -80,7 +78,8 @@ def read_capture(where, url, source="warc"):
             body = None
         if body is None:
             raise BadWarcFile(f"{where}: no response record at this offset (the file changed since it was read?)")
-        headers = [(name, value) for name, value in record.http_headers.items() if name.lower() not in DECODED_AWAY]
+        # The body is handed over decoded (FastWARC's auto_decode): the headers of its encoding go.
+        headers = [(name, value) for name, value in record.http_headers.items() if name.lower() not in WIRE_HEADERS]
         return Capture(url=url, body=body, headers=headers, captured_at=iso_utc(record.record_date),
                        source=source, via=str(where))
 

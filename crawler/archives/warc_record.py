@@ -6,10 +6,8 @@ import zlib
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
-from crawler.archives.capture import Capture, timestamp_to_utc
+from crawler.archives.capture import WIRE_HEADERS, Capture, timestamp_to_utc
 
-# Headers that described the bytes on the wire; warcio's content stream gives the body decoded.
-WIRE_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
 
 
 class UnreadableRecord(Exception):
@@ -29,7 +27,7 @@ def capture_from_record(data, source, via):
         status = record.http_headers.get_statuscode()
         if status != "200":
             raise UnreadableRecord("not_200", f"a capture of status {status}")
-        body = record.content_stream().read()
+        body = record.content_stream().read()  # decoded: the wire headers go
     except (ArchiveLoadFailed, EOFError, zlib.error, OSError, ValueError) as error:
         raise UnreadableRecord("unreadable_record", f"{type(error).__name__}: {error}") from None
     date = record.rec_headers.get_header("WARC-Date") or ""  # 2024-03-01T12:00:00Z

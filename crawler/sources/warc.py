@@ -6,10 +6,9 @@ record passed over is counted as `archive/passed_over/<reason>`.
 """
 
 import logging
-from urllib.parse import urlsplit
 
 from crawler.archives.capture import timestamp_to_utc
-from crawler.archives.newest import OLD_SITE_HOSTS, NewestCaptures
+from crawler.archives.newest import NewestCaptures
 from crawler.archives.warc_files import BadWarcFile, read_capture, record_heads
 from crawler.incremental import IncrementalState
 from crawler.items import Article
@@ -62,9 +61,8 @@ class WarcSource:
         if head.cut:
             logger.warning("%s ends inside a record: it is passed over as truncated", head.where.path)
             return "truncated"
-        if not head.examined:  # not on the site's hosts: most records of a crawl, told apart cheaply
-            return "old_site" if host_of(head.target_url) in OLD_SITE_HOSTS else "other_host"
-        if self.article_urls.article_or_none(head.target_url) is None:
+        # Not on the site's hosts (most records of a crawl, told apart without a canonical URL), or not an article.
+        if not head.examined or self.article_urls.article_or_none(head.target_url) is None:
             return newest.why_not_an_article(head.target_url)
         if head.revisit:
             return "revisit"
@@ -92,13 +90,6 @@ class WarcSource:
         if state is not None and not any(isinstance(item, Article) for item in items):
             state.remember_without_article(key, url, captured_at)
         return items
-
-
-def host_of(url):
-    try:
-        return urlsplit(url).hostname
-    except ValueError:
-        return None
 
 
 def file_order(where):

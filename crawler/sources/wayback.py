@@ -12,10 +12,9 @@ from dataclasses import asdict
 import scrapy
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from crawler.archives.capture import Capture, timestamp_to_utc
+from crawler.archives.capture import WIRE_HEADERS, Capture, timestamp_to_utc
 from crawler.archives.cdx import NotACDXAnswer, query_url, read_num_pages, read_records
 from crawler.archives.newest import NewestCaptures
-from crawler.archives.warc_record import WIRE_HEADERS
 from crawler.urls import RFI_HOSTS
 
 logger = logging.getLogger(__name__)

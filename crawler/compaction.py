@@ -35,7 +35,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from crawler.jsonl import CutLine, MalformedLine, read_jsonl
+from crawler.jsonl import CutLine, MalformedLine, read_jsonl_lines
 
 RUN_FILE_PATTERN = "*.jsonl"
 
@@ -146,7 +146,7 @@ def compact(paths: Iterable[str | os.PathLike], output: str | os.PathLike | None
     files = find_run_files(paths)
     if output is not None:
         check_output(output, paths, files)
-    latest = select_latest(files, keep=lambda _file_index, _line_number, record: record)
+    latest = select_latest(files, keep=lambda _file_index, _line_number, _offset, record: record)
     return CompactionResult(
         files=files, records=latest.records, articles=latest.in_published_order(), cut_lines=latest.cut_lines
     )
@@ -165,8 +165,8 @@ class Latest:
         return [kept for _, _, kept in sorted(self.by_id.values(), key=itemgetter(1))]
 
 
-def select_latest(files: list[Path], keep: Callable[[int, int, dict[str, Any]], Any]) -> Latest:
-    """Read `files` in order and keep, per `id`, `keep(file index, line number, record)` of its
+def select_latest(files: list[Path], keep: Callable[[int, int, int, dict[str, Any]], Any]) -> Latest:
+    """Read `files` in order and keep, per `id`, `keep(file index, line number, byte offset, record)` of its
     latest version: the highest `version` (absent meaning 1), on equal versions the one read last.
 
     Raises MalformedLine as `compact` does; `keep` may raise it too, for what its caller needs.
@@ -175,21 +175,21 @@ def select_latest(files: list[Path], keep: Callable[[int, int, dict[str, Any]], 
     records = 0
     cut_lines: list[CutLine] = []
     for file_index, file in enumerate(files):
-        for line_number, record in read_records(file, cut_lines.append):
+        for line_number, offset, record in read_records(file, cut_lines.append):
             records += 1
             version = _version(file, line_number, record)
             sort_key = _sort_key(file, line_number, record)
             current = by_id.get(record["id"])
             if current is None or version >= current[0]:
-                by_id[record["id"]] = (version, sort_key, keep(file_index, line_number, record))
+                by_id[record["id"]] = (version, sort_key, keep(file_index, line_number, offset, record))
     return Latest(by_id=by_id, records=records, cut_lines=cut_lines)
 
 
 def read_records(
     file: str | os.PathLike, on_cut_line: Callable[[CutLine], None] | None = None
-) -> Iterable[tuple[int, dict[str, Any]]]:
-    """(1-based line number, object) for each record of a run file, read by crawler.jsonl's rule."""
-    for line_number, record in read_jsonl(file, on_cut_line):
+) -> Iterable[tuple[int, int, dict[str, Any]]]:
+    """(1-based line number, byte offset, object) for each record of a run file, read by crawler.jsonl's rule."""
+    for line_number, offset, record in read_jsonl_lines(file, on_cut_line):
         if not isinstance(record, dict):
             raise MalformedLine(file, line_number, f"not a JSON object (got {_json_type(record)})")
         if "id" not in record:
@@ -198,7 +198,7 @@ def read_records(
             raise MalformedLine(file, line_number, f'"id" is not a string (got {_json_type(record["id"])})')
         if not record["id"]:
             raise MalformedLine(file, line_number, '"id" is empty')
-        yield line_number, record
+        yield line_number, offset, record
 
 
 def _version(file, line_number: int, record: dict[str, Any]) -> int:

@@ -52,8 +52,19 @@ def read_jsonl(
     file: str | os.PathLike, on_cut_line: Callable[[CutLine], None] | None = None
 ) -> Iterator[tuple[int, Any]]:
     """(1-based line number, value) for each non-blank line of `file`, by the rule above."""
+    for line_number, _offset, value in read_jsonl_lines(file, on_cut_line):
+        yield line_number, value
+
+
+def read_jsonl_lines(
+    file: str | os.PathLike, on_cut_line: Callable[[CutLine], None] | None = None
+) -> Iterator[tuple[int, int, Any]]:
+    """(1-based line number, byte offset of the line, value) for each non-blank line of `file`: where a
+    reader that keeps only the place of a record finds it again."""
+    offset = 0
     with open(file, "rb") as stream:
         for line_number, raw in enumerate(stream, 1):
+            start, offset = offset, offset + len(raw)
             try:
                 value = _parse(raw, first_line=line_number == 1)
             except ValueError as error:
@@ -66,7 +77,7 @@ def read_jsonl(
                     on_cut_line(cut)
                 continue
             if value is not _BLANK:
-                yield line_number, value
+                yield line_number, start, value
 
 
 def is_record(last_line: bytes, first_line: bool = False) -> bool:

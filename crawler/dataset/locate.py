@@ -1,16 +1,14 @@
 """The latest version of each article, as where it lies in the run files, read back in order.
 
 A ten-year backfill does not fit in memory as records. crawler.compaction's selection
-keeps, per id, only which run file and line hold its latest version; the lines' byte
-offsets then come from one plain read of each file (no JSON), and the records are read
-back one at a time, in `published` order, with a seek each.
+keeps, per id, only which run file, line and byte offset hold its latest version; the
+records are then read back one at a time, in `published` order, with a seek each.
 """
 
 from __future__ import annotations
 
 import json
-from array import array
-from collections import OrderedDict, defaultdict
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, NamedTuple
@@ -32,6 +30,7 @@ class Location(NamedTuple):
     spider: str
     file_index: int
     line_number: int
+    offset: int  # of the line in its file
 
 
 @dataclass
@@ -40,7 +39,6 @@ class Located:
     records: int  # valid records read
     cut_lines: list[CutLine]
     articles: list[Location]  # the latest version of each article, by ascending published
-    offsets: array  # the byte offset of each article's line, in the same order
 
     def spiders(self) -> dict[str, int]:
         """Articles per spider, in SPIDERS' order."""
@@ -54,44 +52,26 @@ def locate(files: list[Path]) -> Located:
     """Select the latest version of each article in `files` (MalformedLine as compact raises it,
     and for an `edition` that no spider crawls)."""
 
-    def keep(file_index: int, line_number: int, record: dict[str, Any]) -> Location:
+    def keep(file_index: int, line_number: int, offset: int, record: dict[str, Any]) -> Location:
         spider = SPIDERS.get(record.get("edition"))
         if spider is None:
             got = json.dumps(record.get("edition"), ensure_ascii=False)
             raise MalformedLine(files[file_index], line_number,
                                 f'"edition" is not one of {", ".join(SPIDERS)} (got {got})')
-        return Location(record["id"], spider, file_index, line_number)
+        return Location(record["id"], spider, file_index, line_number, offset)
 
     latest = select_latest(files, keep)
     articles = latest.in_published_order()
-    return Located(files=files, records=latest.records, cut_lines=latest.cut_lines, articles=articles,
-                   offsets=_offsets(files, articles))
-
-
-def _offsets(files: list[Path], articles: list[Location]) -> array:
-    # Lines are counted as crawler.jsonl counts them: the file split at b"\n".
-    offsets = array("q", [0]) * len(articles)
-    wanted: dict[int, dict[int, int]] = defaultdict(dict)  # file index -> line number -> position
-    for position, article in enumerate(articles):
-        wanted[article.file_index][article.line_number] = position
-    for file_index, lines in wanted.items():
-        offset = 0
-        with open(files[file_index], "rb") as stream:
-            for line_number, raw in enumerate(stream, 1):
-                position = lines.get(line_number)
-                if position is not None:
-                    offsets[position] = offset
-                offset += len(raw)
-    return offsets
+    return Located(files=files, records=latest.records, cut_lines=latest.cut_lines, articles=articles)
 
 
 def read_in_order(located: Located) -> Iterator[tuple[Location, dict[str, Any]]]:
     """(location, record) of each article, by ascending published."""
     streams = _OpenFiles(located.files)
     try:
-        for article, offset in zip(located.articles, located.offsets):
+        for article in located.articles:
             stream = streams.get(article.file_index)
-            stream.seek(offset)
+            stream.seek(article.offset)
             yield article, _record_at(located.files[article.file_index], article, stream.readline())
     finally:
         streams.close()

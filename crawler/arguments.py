@@ -152,14 +152,17 @@ _YYYY_MM_DD = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _iso_date(name, value):
-    if value is None:
-        return None
+    return None if value is None else iso_date(value, written_as=f"{name}={value}")
+
+
+def iso_date(value, written_as):
+    """The YYYY-MM-DD date `value`, or ArgumentError saying "<written_as> is not a date"."""
     try:
         if not _YYYY_MM_DD.fullmatch(value.strip()):
             raise ValueError
         return date.fromisoformat(value.strip())
     except ValueError:
-        raise ArgumentError(f"{name}={value} is not a date; use YYYY-MM-DD") from None
+        raise ArgumentError(f"{written_as} is not a date; use YYYY-MM-DD") from None
 
 
 def _yyyymmdd(text):

@@ -40,13 +40,14 @@ from urllib.request import Request, urlopen
 
 from scrapy.commands import ScrapyCommand
 
+from crawler.arguments import iso_date
+
 USAGE = "scrapy schedule_backfill --since YYYY-MM-DD --until YYYY-MM-DD --nodes URL[,URL...]"
 DEFAULT_STATE_DIR = "/var/lib/rfi-crawler/state"
 # Enough of a job's log to hold its `Run failed:` line, Scrapy's stats dump and the Summary after it.
 LOG_TAIL_BYTES = 64 * 1024
 # Scrapy's first line in a log; a job id scheduled again appends its run to the same log file.
 RUN_START = re.compile(r"Scrapy \S+ started \(bot: ")
-_YYYY_MM_DD = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class NodeError(Exception):
@@ -231,7 +232,8 @@ class Command(ScrapyCommand):
             if not getattr(opts, name):
                 return self._fail(2, f"missing --{name} (usage: {USAGE})")
         try:
-            since, until = _iso_date("--since", opts.since), _iso_date("--until", opts.until)
+            since = iso_date(opts.since, written_as=f"--since {opts.since}")
+            until = iso_date(opts.until, written_as=f"--until {opts.until}")
         except ValueError as error:
             return self._fail(2, str(error))
         if since > until:
@@ -325,16 +327,6 @@ class Command(ScrapyCommand):
     def _fail(self, exitcode: int, message: str) -> None:
         print(f"schedule_backfill: {message}", file=sys.stderr)
         self.exitcode = exitcode
-
-
-def _iso_date(option: str, value: str) -> date:
-    # Exactly what the message asks for: date.fromisoformat() also takes 2023-W39-1 and 20230930.
-    try:
-        if _YYYY_MM_DD.fullmatch(value.strip()):
-            return date.fromisoformat(value.strip())
-    except ValueError:
-        pass
-    raise ValueError(f"{option} {value} is not a date; use YYYY-MM-DD")
 
 
 def _oneline(error: object) -> str:

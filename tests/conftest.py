@@ -15,6 +15,8 @@ import jsonschema
 import pytest
 from scrapy.settings import Settings
 
+from tests.scrapy_process import ScrapyProcess, run_scrapy
+
 REPO = Path(__file__).resolve().parent.parent
 SCHEMA = json.loads((REPO / "crawler" / "schemas" / "article.json").read_text(encoding="utf-8"))
 VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
@@ -64,9 +66,9 @@ def summary_line(log):
     return "Summary: " + lines[-1].split("Summary: ", 1)[1]
 
 
-def crawl_command(output, settings, arguments=()):
-    """`scrapy crawl rfi_cn -O output`, unthrottled, with these settings and spider arguments."""
-    command = [sys.executable, "-m", "scrapy", "crawl", "rfi_cn", "-O", str(output)]
+def crawl_arguments(output, settings, arguments=(), spider="rfi_cn", overwrite=True):
+    """`crawl SPIDER -O output` (-o unless `overwrite`), unthrottled, with these settings and spider arguments."""
+    command = ["crawl", spider, "-O" if overwrite else "-o", str(output)]
     for name, value in {"AUTOTHROTTLE_ENABLED": "0", "DOWNLOAD_DELAY": "0", **settings}.items():
         command += ["-s", f"{name}={value}"]
     for argument in arguments:
@@ -77,11 +79,20 @@ def crawl_command(output, settings, arguments=()):
 CRAWL_ENV = {**os.environ, "PYTHONPATH": str(REPO)}
 
 
-def run_crawl(tmp_path, *arguments, settings=None, timeout=180, output_name="out.jsonl"):
-    """`scrapy crawl rfi_cn` in a subprocess, as a user runs it; every item is schema-checked."""
+def run_crawl(tmp_path, *arguments, settings=None, timeout=180, output_name="out.jsonl", spider="rfi_cn",
+              interpreter=False):
+    """`scrapy crawl SPIDER` in a process of its own, as a user runs it; every item is schema-checked.
+
+    Forked from a process with Scrapy imported (tests/scrapy_process.py); with `interpreter`, started
+    as `python -m scrapy` itself.
+    """
     output = tmp_path / output_name
-    command = crawl_command(output, {"STATE_DIR": str(tmp_path / "state"), **(settings or {})}, arguments)
-    process = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=timeout, env=CRAWL_ENV)
+    command = crawl_arguments(output, {"STATE_DIR": str(tmp_path / "state"), **(settings or {})}, arguments, spider)
+    if interpreter:
+        process = subprocess.run([sys.executable, "-m", "scrapy", *command], cwd=REPO, capture_output=True, text=True,
+                                 timeout=timeout, env=CRAWL_ENV)
+    else:
+        process = run_scrapy(command, REPO, CRAWL_ENV, timeout=timeout)
     result = CrawlResult(process, output)
     for item in result.items:
         assert_valid(item)
@@ -90,10 +101,9 @@ def run_crawl(tmp_path, *arguments, settings=None, timeout=180, output_name="out
     return result
 
 
-def start_crawl(output, settings, stderr=subprocess.DEVNULL):
-    """The same crawl started in the background, for the tests that stop or kill it."""
-    return subprocess.Popen(crawl_command(output, settings), cwd=REPO, stdout=subprocess.DEVNULL, stderr=stderr,
-                            text=True, env=CRAWL_ENV)
+def start_crawl(output, settings):
+    """The same crawl started in the background, for the tests that stop or kill it (a ScrapyProcess)."""
+    return ScrapyProcess(crawl_arguments(output, settings), REPO, CRAWL_ENV)
 
 
 class CommandRun(NamedTuple):

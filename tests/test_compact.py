@@ -5,14 +5,13 @@ The command runs in-process, parsed as Scrapy's command line parses it; two runs
 """
 
 import json
-import subprocess
-import sys
 
 import pytest
 
 from crawler.commands.compact import Command
 from crawler.compaction import MalformedLine, compact, write_jsonl_atomically
 from tests.conftest import CRAWL_ENV, REPO, run_command
+from tests.scrapy_process import run_scrapy
 
 
 def run_compact(*arguments):
@@ -22,8 +21,7 @@ def run_compact(*arguments):
 
 def scrapy_compact(*arguments):
     """`scrapy compact ARGUMENTS` in a process of its own, as a user runs it."""
-    return subprocess.run([sys.executable, "-m", "scrapy", "compact", *map(str, arguments)], cwd=REPO,
-                          capture_output=True, text=True, encoding="utf-8", timeout=120, env=CRAWL_ENV)
+    return run_scrapy(["compact", *arguments], REPO, CRAWL_ENV, timeout=120)
 
 
 def article(number, published, version=None, title=None, paragraphs=None):

@@ -45,9 +45,10 @@ def pages():
     return held, built
 
 
-def crawl(tmp_path, mirror, *arguments, **settings):
+def crawl(tmp_path, mirror, *arguments, interpreter=False, **settings):
     return run_crawl(tmp_path, *arguments, settings={"RFI_BASE_URL": mirror.base_url,
-                                                     "STATE_DIR": str(tmp_path / "state"), **settings})
+                                                     "STATE_DIR": str(tmp_path / "state"), **settings},
+                     interpreter=interpreter)
 
 
 def path_of(url):
@@ -78,7 +79,8 @@ def assert_exact(item, fixture):
 
 def test_default_run_returns_every_article_exactly(tmp_path, site):
     mirror, built = site
-    result = crawl(tmp_path, mirror)
+    # Started as a user starts it, `python -m scrapy`: the other crawls are forked (tests/scrapy_process.py).
+    result = crawl(tmp_path, mirror, interpreter=True)
     assert result.returncode == 0, result.stderr[-2000:]
     by_path = result.by_path()
     assert sorted(by_path) == sorted(spec.path for spec in SPECS)

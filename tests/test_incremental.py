@@ -6,7 +6,6 @@ import json
 import random
 import signal
 import sqlite3
-import subprocess
 import time
 from datetime import timedelta, timezone
 from urllib.parse import unquote, urlsplit
@@ -175,7 +174,7 @@ def test_a_paused_run_resumes_from_its_jobdir_and_the_next_run_starts_afresh(tmp
         for spec in specs:
             mirror.add_fault(spec.path, "slow:0.5", times=50)
         first = tmp_path / "first.jsonl"
-        process = start_crawl(first, slow_crawl_settings(mirror, state, JOBDIR=str(jobdir)), stderr=subprocess.PIPE)
+        process = start_crawl(first, slow_crawl_settings(mirror, state, JOBDIR=str(jobdir)))
         wait_for_lines(process, first, 2)
         process.send_signal(signal.SIGINT)
         _, stderr = process.communicate(timeout=60)

@@ -28,7 +28,7 @@ from crawler.archives.pages_archive import PagesArchive
 from crawler.verdict import run_failure
 from crawler.run_checks import RunRefused
 from crawler.spiders.rfi_cn import RfiCnSpider
-from tests.conftest import crawl_command, CRAWL_ENV, REPO, run_crawl
+from tests.conftest import run_crawl, start_crawl
 from tests.fixtures.articles import ARTICLES
 from tests.inprocess import PROJECT_SETTINGS
 from tests.mirror.server import Mirror
@@ -311,10 +311,8 @@ def test_a_run_killed_with_sigkill_leaves_every_page_it_archived_readable(tmp_pa
         held = SPECS[-1].path
         mirror.add_fault(held, "slow:60")
         pages = tmp_path / "pages"
-        process = subprocess.Popen(
-            crawl_command(tmp_path / "out.jsonl", {"RFI_BASE_URL": mirror.base_url, "PAGES_ARCHIVE": str(pages),
-                                                   "STATE_DIR": str(tmp_path / "state")}),
-            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=CRAWL_ENV)
+        process = start_crawl(tmp_path / "out.jsonl", {"RFI_BASE_URL": mirror.base_url, "PAGES_ARCHIVE": str(pages),
+                                                        "STATE_DIR": str(tmp_path / "state")})
         try:
             # Every page but the held one: the listings and all other articles.
             expected = 3 + len(SPECS) - 1

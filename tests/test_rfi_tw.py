@@ -8,8 +8,6 @@ exact. Mandatory when RFI_CORPUS is set. Decisions are crawled in-process (tests
 
 import dataclasses
 import sqlite3
-import subprocess
-import sys
 from datetime import date
 
 import pytest
@@ -22,7 +20,7 @@ from crawler.editions import CN, TW
 from crawler.extract.rfi_page import RfiArticlePage, page_selector
 from crawler.spiders.rfi_tw import RfiTwSpider
 from crawler.urls import article_date, article_id
-from tests.conftest import CRAWL_ENV, REPO, CrawlResult, assert_valid, corpus_path
+from tests.conftest import corpus_path, run_crawl
 from tests.fixtures.articles import ARTICLES
 from tests.inprocess import PROJECT_SETTINGS, Run, Site
 from tests.mirror.corpus import corpus_spec, load_traditional_corpus, traditional_path
@@ -208,23 +206,16 @@ def test_feedx_and_its_saved_items_are_refused():
 
 def test_scrapy_crawl_rfi_tw(tmp_path):
     pairs = tw_fixtures()
-    output, state = tmp_path / "out.jsonl", tmp_path / "state"
+    state = tmp_path / "state"
     with Mirror() as mirror:
         built = build_site(mirror, [spec for spec, _ in pairs], edition=TW)
-        settings = {"RFI_BASE_URL": mirror.base_url, "STATE_DIR": state, "AUTOTHROTTLE_ENABLED": 0,
-                    "DOWNLOAD_DELAY": 0}
-        command = [sys.executable, "-m", "scrapy", "crawl", "rfi_tw", "-O", str(output)]
-        for setting, value in settings.items():
-            command += ["-s", f"{setting}={value}"]
-        process = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=120, env=CRAWL_ENV)
+        result = run_crawl(tmp_path, spider="rfi_tw", settings={"RFI_BASE_URL": mirror.base_url, "STATE_DIR": state})
         requested = mirror.requests
-    result = CrawlResult(process, output)
     assert result.returncode == 0, result.stderr[-2000:]
     assert all(path.startswith(("/tw/", "/sitemaps/tw/")) for path in requested if path != "/robots.txt")
     by_path = result.by_path()
     assert sorted(by_path) == sorted(spec.path for spec, _ in pairs)
     for spec, expected in pairs:
-        assert_valid(by_path[spec.path])
         assert_fixture_item(by_path[spec.path], expected, built.articles[spec.path])
         assert by_path[spec.path]["version"] == 1
     count = len(pairs)

@@ -8,9 +8,7 @@ files are refused is decided in-process (crawler.run_checks, crawler.state).
 import dataclasses
 import json
 import os
-import resource
 import signal
-import subprocess
 from datetime import timedelta
 
 import pytest
@@ -18,12 +16,13 @@ from scrapy.settings import Settings
 
 from crawler.run_checks import RunRefused, check_run
 from crawler.state import ArticleState, StateError, state_path
-from tests.conftest import CRAWL_ENV, REPO, crawl_command, start_crawl, summary_line
+from tests.conftest import CRAWL_ENV, REPO, crawl_arguments, start_crawl, summary_line
 from tests.fixtures.articles import ARTICLES
 from tests.inprocess import Run
 from tests.mirror.render import render_article_page
 from tests.mirror.server import Mirror
 from tests.mirror.site import build_site
+from tests.scrapy_process import run_scrapy
 from tests.test_incremental import many_specs, slow_crawl_settings, wait_for_lines
 
 SPECS = [fixture.spec for fixture in ARTICLES[:4]]
@@ -38,11 +37,9 @@ def mirror():
 
 def run(tmp_path, mirror, output, *arguments, overwrite=True, **settings):
     """`scrapy crawl rfi_cn -O output` (or -o), as a user types it."""
-    command = crawl_command(output, {"RFI_BASE_URL": mirror.base_url, "STATE_DIR": str(tmp_path / "state"),
-                                     **settings}, arguments)
-    if not overwrite:
-        command[command.index("-O")] = "-o"
-    return subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=120, env=CRAWL_ENV)
+    command = crawl_arguments(output, {"RFI_BASE_URL": mirror.base_url, "STATE_DIR": str(tmp_path / "state"),
+                                       **settings}, arguments, overwrite=overwrite)
+    return run_scrapy(command, REPO, CRAWL_ENV, timeout=120)
 
 
 def last_line(process):
@@ -108,21 +105,20 @@ def stop_twice(tmp_path, **settings):
         build_site(mirror, specs)
         for spec in specs:
             mirror.add_fault(spec.path, "slow:1", times=50)
-        process = start_crawl(output, slow_crawl_settings(mirror, tmp_path / "state", **settings),
-                              stderr=subprocess.PIPE)
+        process = start_crawl(output, slow_crawl_settings(mirror, tmp_path / "state", **settings))
         wait_for_lines(process, output, 2)
         process.send_signal(signal.SIGINT)
         # The second Ctrl-C only once the first was taken, as a person presses it.
-        seen = wait_for_stderr(process, "Received SIGINT, shutting down gracefully")
+        wait_for_stderr(process, "Received SIGINT, shutting down gracefully")
         process.send_signal(signal.SIGINT)
         _, stderr = process.communicate(timeout=60)
-    return process.returncode, seen + stderr, output
+    return process.returncode, stderr, output
 
 
 def wait_for_stderr(process, text):
     """The process's stderr up to and including the first line holding `text`."""
     seen = []
-    for line in process.stderr:
+    for line in process.stderr_lines():
         seen.append(line)
         if text in line:
             return "".join(seen)
@@ -161,14 +157,8 @@ def test_a_full_disk_fails_the_run_and_leaves_only_whole_lines(tmp_path, mirror)
     """RLIMIT_FSIZE stands in for a full disk: the write that crosses it is cut short, the next ones fail."""
     output = tmp_path / "full.jsonl"
 
-    def small_disk():
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-        resource.setrlimit(resource.RLIMIT_FSIZE, (4000, 4000))
-
-    command = crawl_command(output, {"RFI_BASE_URL": mirror.base_url, "INCREMENTAL": "0"})
-    command[command.index("-O")] = "-o"
-    result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=120, env=CRAWL_ENV,
-                            preexec_fn=small_disk)
+    command = crawl_arguments(output, {"RFI_BASE_URL": mirror.base_url, "INCREMENTAL": "0"}, overwrite=False)
+    result = run_scrapy(command, REPO, CRAWL_ENV, timeout=120, file_size_limit=4000)
     written = output.read_bytes()
     lines = written.splitlines()
     assert 0 < len(lines) < len(SPECS) and written.endswith(b"\n")

@@ -27,7 +27,6 @@ from crawler.discovery import (
 from crawler.extract.dates import epoch_ms_to_utc
 from crawler.extract.feedx_file import BadFeedxFile, read_feedx_file
 from crawler.articles import Skip, article_from_capture, article_from_feedx, article_from_response
-from crawler.items import Article
 from crawler.middlewares import LeftTheSite, origin
 from crawler.monitors import record_coverage
 from crawler.run_checks import check_run

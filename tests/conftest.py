@@ -31,6 +31,19 @@ def pytest_configure(config):
     compileall.compile_dir(REPO / "crawler", quiet=1)
 
 
+# The modules that run longest, each on one worker (--dist loadfile): started first, so that the
+# others fill the remaining workers around them instead of one of these ending the run alone.
+LONGEST_FIRST = ("test_scrapyd.py", "test_incremental.py", "test_archives_end_to_end.py")
+
+
+def pytest_collection_modifyitems(items):
+    def rank(item):
+        name = item.path.name
+        return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: each module's tests keep their order
+
+
 class CrawlResult:
     def __init__(self, process, output):
         self.returncode = process.returncode

@@ -112,8 +112,9 @@ class ScrapyProcess:
     def __init__(self, arguments, cwd, env=None, file_size_limit=None):
         self.arguments = [str(argument) for argument in arguments]
         (stdout, child_stdout), (stderr, child_stderr) = (_context.Pipe(duplex=False) for _ in range(2))
+        # daemon: one a failed test left running is ended when its test worker ends, not waited for.
         self._process = _context.Process(
-            target=_execute, name="scrapy " + " ".join(self.arguments[:2]),
+            target=_execute, name="scrapy " + " ".join(self.arguments[:2]), daemon=True,
             args=(self.arguments, str(cwd), dict(os.environ if env is None else env), child_stdout, child_stderr,
                   file_size_limit))
         try:

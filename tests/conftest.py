@@ -44,6 +44,12 @@ def pytest_collection_modifyitems(items):
     items.sort(key=rank)  # stable: each module's tests keep their order
 
 
+@pytest.fixture(autouse=True)
+def no_crawl_outlives_its_test():
+    yield
+    ScrapyProcess.kill_left_running()
+
+
 class CrawlResult:
     def __init__(self, process, output):
         self.returncode = process.returncode

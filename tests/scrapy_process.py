@@ -5,8 +5,9 @@ asks for a page, and the end-to-end tests start a few dozen. multiprocessing's f
 them once per test worker (PRELOAD) and forks each command from there. The child takes the command's
 working folder, environment, stdout and stderr, then calls scrapy.cmdline.execute as `python -m scrapy`
 does: exit codes, signals and output are a real process's, and the project's own modules are imported
-in the child, after its environment is set. test_crawl_site's default run is still started with the
-interpreter itself. Per crawl: 0.75 s of CPU instead of 2.3 s (the default run of the fixture mirror).
+in the child, after its environment is set. What the interpreter reads only as it starts (PYTHONPATH,
+PYTHONHASHSEED, PYTHONWARNINGS) is the test worker's. test_crawl_site's default run is still started with
+the interpreter itself. Per crawl: 0.75 s of CPU instead of 2.3 s (the default run of the fixture mirror).
 """
 
 import io
@@ -16,6 +17,7 @@ import resource
 import signal
 import sys
 import threading
+import weakref
 from pathlib import Path
 
 import scrapy
@@ -65,8 +67,8 @@ def _execute(arguments, cwd, env, stdout, stderr, file_size_limit):
         os.dup2(pipe.fileno(), fd)
         pipe.close()
     # As the interpreter opens them on a pipe: UTF-8 (the environment's locale here), stderr line-buffered.
-    sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), encoding="utf-8")
-    sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), encoding="utf-8",
+    sys.stdout = io.TextIOWrapper(io.BufferedWriter(io.FileIO(1, "w", closefd=False)), encoding="utf-8")
+    sys.stderr = io.TextIOWrapper(io.BufferedWriter(io.FileIO(2, "w", closefd=False)), encoding="utf-8",
                                   errors="backslashreplace", line_buffering=True)
     if file_size_limit is not None:
         # A full disk: writes past the limit fail with EFBIG instead of killing the process.
@@ -75,7 +77,13 @@ def _execute(arguments, cwd, env, stdout, stderr, file_size_limit):
     sys.argv = [SCRAPY_MAIN, *arguments]
     from scrapy.cmdline import execute
 
-    execute(sys.argv)  # ends with sys.exit(exit code), which multiprocessing makes the process's
+    try:
+        execute(sys.argv)  # ends with sys.exit(exit code), which multiprocessing makes the process's
+    except KeyboardInterrupt:
+        # A Ctrl-C before Scrapy handles SIGINT itself: the interpreter would end killed by it (-2), not 1.
+        sys.stderr.flush()
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGINT)
 
 
 class _Reader(threading.Thread):
@@ -100,14 +108,28 @@ class _Reader(threading.Thread):
             self.ended = True
             self.changed.notify_all()
 
-    def text(self):
-        self.join()
+    def text(self, within=30):
+        """All it read, once the pipe ended: `within` seconds after its process did, or an error."""
+        self.join(within)
+        if self.is_alive():
+            raise AssertionError(f"its output pipe stayed open {within} s after the process ended")
         return self.data.decode("utf-8", errors="replace")
 
 
 class ScrapyProcess:
     """A started `scrapy ARGUMENTS`, with what the tests use of subprocess.Popen; stdout and stderr are
     read as they come, kept whole for communicate() and followed line by line with stderr_lines()."""
+
+    running = weakref.WeakSet()  # for kill_left_running()
+
+    @classmethod
+    def kill_left_running(cls):
+        """Kill what a test left running (it failed before it waited), so that no crawl outlives its
+        test and asks a later test's mirror for pages."""
+        for process in list(cls.running):
+            if process.poll() is None:
+                process.kill()
+                process._process.join()
 
     def __init__(self, arguments, cwd, env=None, file_size_limit=None):
         self.arguments = [str(argument) for argument in arguments]
@@ -124,6 +146,7 @@ class ScrapyProcess:
             child_stderr.close()
         self.pid = self._process.pid
         self._stdout, self._stderr = _Reader(stdout), _Reader(stderr)
+        self.running.add(self)
 
     @property
     def returncode(self):
@@ -143,7 +166,10 @@ class ScrapyProcess:
 
     def send_signal(self, number):
         if self._process.exitcode is None:
-            os.kill(self.pid, number)
+            try:
+                os.kill(self.pid, number)
+            except ProcessLookupError:  # it ended; the fork server has not told us yet
+                pass
 
     def kill(self):
         self.send_signal(signal.SIGKILL)
@@ -153,12 +179,13 @@ class ScrapyProcess:
         self.wait(timeout)
         return self._stdout.text(), self._stderr.text()
 
-    def stderr_lines(self):
-        """stderr line by line as it is written, to its end."""
+    def stderr_lines(self, within=120):
+        """stderr line by line as it is written, to its end; an error when no line came for `within` s."""
         reader, offset = self._stderr, 0
         while True:
             with reader.changed:
-                reader.changed.wait_for(lambda: reader.data.find(b"\n", offset) >= 0 or reader.ended)
+                if not reader.changed.wait_for(lambda: reader.data.find(b"\n", offset) >= 0 or reader.ended, within):
+                    raise AssertionError(f"scrapy {' '.join(self.arguments)} wrote no line on stderr for {within} s")
                 end = reader.data.find(b"\n", offset)
                 if end < 0:  # the pipe ended
                     rest = bytes(reader.data[offset:])

@@ -37,7 +37,8 @@ from typing import Any, Callable, Iterable
 
 from crawler.jsonl import CutLine, MalformedLine, read_jsonl_lines
 
-RUN_FILE_PATTERN = "*.jsonl"
+# A crawl's own run files, and scrapyd's items files (items_dir/<project>/<spider>/<job>.jl).
+RUN_FILE_PATTERNS = ("*.jsonl", "*.jl")
 
 
 class CompactionError(Exception):
@@ -66,13 +67,11 @@ class CompactionResult:
 # -- finding run files -----------------------------------------------------------
 
 
-def find_run_files(
-    paths: Iterable[str | os.PathLike], patterns: tuple[str, ...] = (RUN_FILE_PATTERN,)
-) -> list[Path]:
+def find_run_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
     """The files to read, in order.
 
-    A file is taken as is; a folder gives all its files matching `patterns`
-    (`*.jsonl`), recursively, sorted by file name (run files are named by run
+    A file is taken as is; a folder gives all its files matching RUN_FILE_PATTERNS
+    (`*.jsonl`, `*.jl`), recursively, sorted by file name (run files are named by run
     time, so this is run order), then by path. A file reached twice is read
     once, where first reached.
     """
@@ -82,7 +81,7 @@ def find_run_files(
     for given in paths:
         path = Path(given)
         if path.is_dir():
-            found = list(_walk(path, patterns))
+            found = list(_walk(path))
             found.sort(key=lambda found: (found.name, str(found)))
         elif path.exists():
             found = [path]
@@ -96,16 +95,16 @@ def find_run_files(
     if not files:
         if not paths:
             raise InputError("no input given")
-        raise InputError(f"no run files ({', '.join(patterns)}) in " + ", ".join(str(path) for path in paths))
+        raise InputError(f"no run files ({', '.join(RUN_FILE_PATTERNS)}) in " + ", ".join(str(path) for path in paths))
     return files
 
 
-def _walk(folder: Path, patterns: tuple[str, ...]) -> Iterable[Path]:
+def _walk(folder: Path) -> Iterable[Path]:
     # os.walk does not follow symlinked folders, so a link loop cannot hang us.
     for root, _dirs, names in os.walk(folder):
         for name in names:
             candidate = Path(root, name)
-            if any(candidate.match(pattern) for pattern in patterns) and candidate.is_file():
+            if any(candidate.match(pattern) for pattern in RUN_FILE_PATTERNS) and candidate.is_file():
                 yield candidate
 
 

@@ -110,9 +110,10 @@ def test_compacts_run_files_into_latest_versions_sorted_by_published(runs, tmp_p
 
 def test_folder_input_reads_all_run_files_recursively_in_name_order(runs, tmp_path):
     first, second, third = runs
-    # A run file in a subfolder is still placed by its name (run time) among the others.
+    # A run file in a subfolder is still placed by its name (run time) among the others, and scrapyd's
+    # items files (*.jl) are run files too.
     (third.parent / "late").mkdir()
-    third.rename(third.parent / "late" / third.name)
+    third.rename(third.parent / "late" / (third.stem + ".jl"))
     (tmp_path / "output" / "rfi_cn" / "notes.txt").write_text("not a run file", encoding="utf-8")
     output = tmp_path / "dataset.jsonl"
     process = run_compact(tmp_path / "output", "-o", output)
@@ -267,7 +268,7 @@ def test_folder_without_run_files_exits_2(tmp_path):
     empty.mkdir()
     process = run_compact(empty, "-o", tmp_path / "dataset.jsonl")
     assert process.returncode == 2
-    assert process.stderr == f"compact: no run files (*.jsonl) in {empty}\n"
+    assert process.stderr == f"compact: no run files (*.jsonl, *.jl) in {empty}\n"
 
 
 def test_an_unknown_option_exits_2_with_one_line(runs, tmp_path):

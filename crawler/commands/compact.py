@@ -43,8 +43,8 @@ class Command(ScrapyCommand):
         return (
             "Merge JSON-lines run files into one file holding the latest version of each article "
             "(by id: highest version, later run files winning ties), sorted by published. "
-            "INPUT is a .jsonl file or a folder (all *.jsonl in it, recursively, in name order, "
-            "i.e. run order). A last line cut short by a stopped run is skipped with a warning. "
+            "INPUT is a .jsonl file or a folder (all *.jsonl and scrapyd's *.jl in it, recursively, in name "
+            "order, i.e. run order). A last line cut short by a stopped run is skipped with a warning. "
             "The output is replaced atomically; it must not be an input nor lie inside an input folder."
         )
 

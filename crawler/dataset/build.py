@@ -25,8 +25,6 @@ from crawler.dataset.stats import EditionStats
 from crawler.jsonl import MalformedLine
 
 WRITTEN = ("README.md", "data", "plots")  # what DIR holds
-# In a folder: `scrapy crawl`'s run files, and scrapyd's items files (<job id>.jl).
-RUN_FILES = ("*.jsonl", "*.jl")
 
 
 @dataclass
@@ -46,7 +44,7 @@ def build_dataset(paths: list[str | os.PathLike], output: str | os.PathLike, com
     """
     paths = list(paths)
     output = Path(output)
-    files = find_run_files(paths, RUN_FILES)
+    files = find_run_files(paths)
     check_output(output, paths, files)
     _check_replaceable(output, files)
     located = locate(files)

@@ -35,6 +35,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import WARCWriter
 
+from crawler.archives.capture import header_pairs
 from crawler.run_checks import RunRefused
 
 logger = logging.getLogger(__name__)
@@ -220,11 +221,6 @@ def response_protocol(response):
     if response.protocol == "h2":
         return "HTTP/2"
     return response.protocol or "HTTP/1.1"
-
-
-def header_pairs(headers):
-    return [(name.decode("latin-1"), value.decode("utf-8", "replace"))
-            for name, values in headers.items() for value in values]
 
 
 def status_phrase(status):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from fastwarc.warc import ArchiveIterator, WarcRecordType
 
-from crawler.archives.capture import WIRE_HEADERS, Capture
+from crawler.archives.capture import Capture
 
 CAPTURE_RECORDS = WarcRecordType.response | WarcRecordType.revisit
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -78,9 +78,8 @@ def read_capture(where, url, source="warc"):
             body = None
         if body is None:
             raise BadWarcFile(f"{where}: no response record at this offset (the file changed since it was read?)")
-        # The body is handed over decoded (FastWARC's auto_decode): the headers of its encoding go.
-        headers = [(name, value) for name, value in record.http_headers.items() if name.lower() not in WIRE_HEADERS]
-        return Capture(url=url, body=body, headers=headers, captured_at=iso_utc(record.record_date),
+        # The body is handed over decoded (FastWARC's auto_decode).
+        return Capture(url=url, body=body, headers=list(record.http_headers.items()), captured_at=iso_utc(record.record_date),
                        source=source, via=str(where))
 
 

@@ -6,7 +6,7 @@ import zlib
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
-from crawler.archives.capture import WIRE_HEADERS, Capture, timestamp_to_utc
+from crawler.archives.capture import Capture, timestamp_to_utc
 
 
 
@@ -27,12 +27,11 @@ def capture_from_record(data, source, via):
         status = record.http_headers.get_statuscode()
         if status != "200":
             raise UnreadableRecord("not_200", f"a capture of status {status}")
-        body = record.content_stream().read()  # decoded: the wire headers go
+        body = record.content_stream().read()  # decoded
     except (ArchiveLoadFailed, EOFError, zlib.error, OSError, ValueError) as error:
         raise UnreadableRecord("unreadable_record", f"{type(error).__name__}: {error}") from None
     date = record.rec_headers.get_header("WARC-Date") or ""  # 2024-03-01T12:00:00Z
     return Capture(url=record.rec_headers.get_header("WARC-Target-URI"), body=body,
-                   headers=[(name, value) for name, value in record.http_headers.headers
-                            if name.lower() not in WIRE_HEADERS],
+                   headers=record.http_headers.headers,
                    captured_at=timestamp_to_utc("".join(filter(str.isdigit, date))[:14]),
                    source=source, via=via)

@@ -12,7 +12,7 @@ from dataclasses import asdict
 import scrapy
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from crawler.archives.capture import WIRE_HEADERS, Capture, timestamp_to_utc
+from crawler.archives.capture import Capture, header_pairs, timestamp_to_utc
 from crawler.archives.cdx import NotACDXAnswer, query_url, read_num_pages, read_records
 from crawler.archives.newest import NewestCaptures
 from crawler.urls import RFI_HOSTS
@@ -33,13 +33,6 @@ def archive_article_meta(article_id, timestamp, slot):
     time standing for the listing's lastmod: a re-run over the same archive fetches nothing again."""
     return {"article_id": article_id, "listed_lastmod": timestamp_to_utc(timestamp), "always_fetch": False,
             **ARCHIVE_REQUEST_META, "download_slot": slot}
-
-
-def archived_headers(headers):
-    """A response's headers as (name, value) pairs, without those of the transfer (the body is decoded)."""
-    return [(name.decode("latin-1"), value.decode("latin-1"))
-            for name, values in headers.items() if name.decode("latin-1").lower() not in WIRE_HEADERS
-            for value in values]
 
 
 class CDXIndexReader:
@@ -174,6 +167,6 @@ class WaybackSource(CDXIndexReader):
                                  meta=archive_article_meta(key, timestamp, "wayback-replay"))
 
     def read_wayback_capture(self, response, url, timestamp):
-        return self.parse_capture(Capture(url=url, body=response.body, headers=archived_headers(response.headers),
+        return self.parse_capture(Capture(url=url, body=response.body, headers=header_pairs(response.headers),
                                           captured_at=timestamp_to_utc(timestamp), source="wayback",
                                           via=response.url))

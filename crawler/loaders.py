@@ -12,14 +12,15 @@ from itemloaders.processors import Identity, MapCompose, TakeFirst
 from scrapy.loader import ItemLoader
 from w3lib.url import safe_url_string
 
+from crawler.editions import EDITIONS
 from crawler.extract.dates import to_utc_iso, utc_now_iso
 from crawler.extract.image import usable_image_url
 from crawler.extract.text import non_empty_text
 from crawler.items import Article
 from crawler.urls import RFI_HOSTS, article_id, section_of
 
-# The scripts an article is paired across, by hreflang lower-cased (BCP 47 tags ignore case).
-SCRIPTS = {"zh-hans": "zh-Hans", "zh-hant": "zh-Hant"}
+# The editions' languages an article is paired across, by hreflang lower-cased (BCP 47 tags ignore case).
+SCRIPTS = {edition.language.lower(): edition.language for edition in EDITIONS}
 
 
 def unique(values):

@@ -110,8 +110,8 @@ def _walk(folder: Path) -> Iterable[Path]:
 
 def check_output(output: str | os.PathLike, paths: Iterable[str | os.PathLike], files: Iterable[Path]) -> None:
     """OutputError if writing `output` would replace an input: one of `paths`, a file in one of
-    their folders, or a run file found through a symlink. Real paths are compared, so neither
-    a symlink nor `..` hides it."""
+    their folders, a run file found through a symlink, or a run file inside `output` (a folder
+    the dataset replaces). Real paths are compared, so neither a symlink nor `..` hides it."""
     target = Path(_identity(output))
     for given in paths:
         if target == Path(_identity(given)):
@@ -123,6 +123,8 @@ def check_output(output: str | os.PathLike, paths: Iterable[str | os.PathLike], 
     for file in files:
         if target == Path(_identity(file)):
             raise OutputError(f"the output {output} is the input {file}; write the dataset outside the inputs")
+        if Path(_identity(file)).is_relative_to(target):
+            raise OutputError(f"the input {file} lies inside the output folder {output}; write the dataset elsewhere")
 
 
 def _identity(path: str | os.PathLike) -> str:

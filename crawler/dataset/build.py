@@ -46,7 +46,7 @@ def build_dataset(paths: list[str | os.PathLike], output: str | os.PathLike, com
     output = Path(output)
     files = find_run_files(paths)
     check_output(output, paths, files)
-    _check_replaceable(output, files)
+    _check_replaceable(output)
     located = locate(files)
     if not located.articles:
         raise InputError(f"no articles in the {len(files)} run file(s): nothing to publish")
@@ -66,7 +66,7 @@ def build_dataset(paths: list[str | os.PathLike], output: str | os.PathLike, com
     except BaseException:
         shutil.rmtree(temporary, ignore_errors=True)
         raise
-    return Built(located=located, articles={spider: stats.articles for spider, stats in editions.items()},
+    return Built(located=located, articles=located.spiders(),
                  files=[output / path.relative_to(temporary) for path in written])
 
 
@@ -88,7 +88,7 @@ def _write(located: Located, folder: Path, rows_per_file: int) -> tuple[dict[str
     return editions, [path for writer in writers.values() for path in writer.paths]
 
 
-def _check_replaceable(output: Path, files: list[Path]) -> None:
+def _check_replaceable(output: Path) -> None:
     if output.is_symlink() or (output.exists() and not output.is_dir()):
         raise OutputError(f"{output} exists and is not a folder; the dataset is a folder")
     if output.is_dir():
@@ -96,10 +96,6 @@ def _check_replaceable(output: Path, files: list[Path]) -> None:
         if others:
             raise OutputError(f"{output} holds {others[0]}, which scrapy dataset does not write: "
                               "refusing to replace it; give a new folder, or one an earlier build wrote")
-    real_output = Path(os.path.realpath(output))
-    for file in files:
-        if Path(os.path.realpath(file)).is_relative_to(real_output):
-            raise OutputError(f"the input {file} lies inside the output folder {output}; write the dataset elsewhere")
 
 
 def _replace(temporary: Path, output: Path) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
+from crawler.dataset.rows import SCHEMA
 from crawler.dataset.stats import EditionStats, monthly_series
 
 
@@ -31,7 +32,7 @@ def articles_per_month(editions: dict[str, EditionStats], path: Path) -> None:
 def field_coverage(editions: dict[str, EditionStats], path: Path) -> None:
     """Per field, the % of articles that have a value, one bar per edition."""
     names = list(editions)
-    fields = next(iter(editions.values())).fields
+    fields = SCHEMA.names
     inches = 0.3 * len(fields) * len(names) + 1.2
     figure = Figure(figsize=(8, inches))
     # Fixed margins rather than a layout engine, which draws the figure twice.

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from crawler.dataset.rows import SCHEMA
+
 
 @dataclass
 class EditionStats:
@@ -16,7 +18,6 @@ class EditionStats:
     months: Counter = field(default_factory=Counter)  # date(year, month, 1) -> articles published
     sources: Counter = field(default_factory=Counter)
     present: Counter = field(default_factory=Counter)  # field -> rows where it has a value
-    fields: list[str] = field(default_factory=list)  # in the rows' order
     undated: int = 0  # without `published`
     updated: int = 0  # latest version above 1: the article changed after it was first crawled
     first_published: datetime | None = None
@@ -26,8 +27,6 @@ class EditionStats:
     arrow_bytes: int = 0  # the rows' size in Arrow, told by their writer
 
     def add(self, row: dict[str, Any]) -> None:
-        if not self.fields:
-            self.fields = list(row)
         self.articles += 1
         self.sections[row["section"]] += 1
         self.sources[row["source"]] += 1
@@ -45,7 +44,7 @@ class EditionStats:
 
     def coverage(self) -> dict[str, float]:
         """Per field, the % of articles where it has a value (see has_value)."""
-        return {name: 100 * self.present[name] / self.articles for name in self.fields}
+        return {name: 100 * self.present[name] / self.articles for name in SCHEMA.names}
 
 
 def has_value(value: Any) -> bool:

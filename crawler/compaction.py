@@ -214,17 +214,22 @@ def _sort_key(file, line_number: int, record: dict[str, Any]) -> tuple:
     published = record.get("published")
     if published is None:
         return (1, record["id"])
-    moment = None
-    if isinstance(published, str):
-        try:
-            moment = datetime.fromisoformat(published)
-        except ValueError:
-            pass
+    moment = record_moment(published)
     if moment is None:
         raise MalformedLine(file, line_number, f'"published" is not an ISO 8601 date-time (got {_short(published)})')
-    if moment.tzinfo is None:  # naive: taken as UTC, like everything we write
-        moment = moment.replace(tzinfo=timezone.utc)
     return (0, moment, record["id"])
+
+
+def record_moment(value: Any) -> datetime | None:
+    """A record's date-time field as an aware datetime, or None when it is not an ISO 8601 text.
+    A naive one is taken as UTC, like everything the spiders write."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
 
 
 def _json_type(value: Any) -> str:

@@ -13,10 +13,12 @@ record's file and line; nothing is coerced or dropped silently.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 import pyarrow as pa
+
+from crawler.compaction import record_moment
 
 TIMESTAMP = pa.timestamp("us", tz="UTC")
 TEXTS = pa.list_(pa.field("element", pa.string()))  # named as Parquet names it, so the schema reads back equal
@@ -96,10 +98,7 @@ def to_table(rows: list[dict[str, Any]]) -> pa.Table:
 def _moment(name: str, value: Any) -> datetime | None:
     if value is None:
         return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except (TypeError, ValueError):
-        raise RowError(f'"{name}" is not an ISO 8601 date-time (got {value!r})') from None
-    if moment.tzinfo is None:  # naive: taken as UTC, like everything the spiders write
-        moment = moment.replace(tzinfo=timezone.utc)
+    moment = record_moment(value)
+    if moment is None:
+        raise RowError(f'"{name}" is not an ISO 8601 date-time (got {value!r})')
     return moment

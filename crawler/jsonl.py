@@ -80,6 +80,16 @@ def read_jsonl_lines(
                 yield line_number, start, value
 
 
+def value_at(stream, offset: int) -> Any:
+    """The value of the line at byte `offset` of a file open in binary (a place read_jsonl_lines gave),
+    read by the same rule; ValueError saying why there is none."""
+    stream.seek(offset)
+    value = _parse(stream.readline(), first_line=offset == 0)
+    if value is _BLANK:
+        raise ValueError("a blank line")
+    return value
+
+
 def is_record(last_line: bytes, first_line: bool = False) -> bool:
     """Whether a last line without its newline is a record by the rule above (not cut, not blank)."""
     try:

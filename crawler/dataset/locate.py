@@ -15,7 +15,7 @@ from typing import Any, Iterator, NamedTuple
 
 from crawler.compaction import CompactionError, select_latest
 from crawler.editions import EDITIONS
-from crawler.jsonl import CutLine, MalformedLine
+from crawler.jsonl import CutLine, MalformedLine, value_at
 
 # The spider that crawls each edition: spiders are named rfi_<edition> (crawler/spiders).
 SPIDERS = {edition.code: f"rfi_{edition.code}" for edition in EDITIONS}
@@ -70,17 +70,15 @@ def read_in_order(located: Located) -> Iterator[tuple[Location, dict[str, Any]]]
     streams = _OpenFiles(located.files)
     try:
         for article in located.articles:
-            stream = streams.get(article.file_index)
-            stream.seek(article.offset)
-            yield article, _record_at(located.files[article.file_index], article, stream.readline())
+            yield article, _record_at(located.files[article.file_index], article, streams.get(article.file_index))
     finally:
         streams.close()
 
 
-def _record_at(file: Path, article: Location, raw: bytes) -> dict[str, Any]:
+def _record_at(file: Path, article: Location, stream) -> dict[str, Any]:
     # The line was valid when selected; a run file rewritten since then is not read on a guess.
     try:
-        record = json.loads(raw.decode("utf-8-sig"))
+        record = value_at(stream, article.offset)
     except ValueError:
         record = None
     if not isinstance(record, dict) or record.get("id") != article.id:

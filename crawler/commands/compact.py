@@ -24,6 +24,7 @@ from scrapy.commands import ScrapyCommand
 from crawler.compaction import (
     CompactionError, InputError, MalformedLine, OutputError, compact, write_jsonl_atomically,
 )
+from crawler.wording import counted, one_line
 
 USAGE = "scrapy compact INPUT [INPUT ...] -o FILE"
 
@@ -71,26 +72,18 @@ class Command(ScrapyCommand):
         except MalformedLine as error:
             return self._fail(1, str(error))
         except (CompactionError, OSError) as error:
-            return self._fail(1, f"cannot read input: {_oneline(error)}")
+            return self._fail(1, f"cannot read input: {one_line(error)}")
         for cut_line in result.cut_lines:
             print(f"compact: warning: {cut_line}", file=sys.stderr)
         try:
             written = write_jsonl_atomically(opts.output, result.articles)
         except OSError as error:
-            return self._fail(1, f"cannot write {opts.output}: {_oneline(error)}")
+            return self._fail(1, f"cannot write {opts.output}: {one_line(error)}")
         print(
-            f"compacted {_count(len(result.files), 'run file')}, {_count(result.records, 'record')}, "
-            f"{_count(written, 'article')} -> {opts.output}"
+            f"compacted {counted(len(result.files), 'run file')}, {counted(result.records, 'record')}, "
+            f"{counted(written, 'article')} -> {opts.output}"
         )
 
     def _fail(self, exitcode: int, message: str) -> None:
         print(f"compact: {message}", file=sys.stderr)
         self.exitcode = exitcode
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
-
-
-def _oneline(error: BaseException) -> str:
-    return " ".join(str(error).split()) or type(error).__name__

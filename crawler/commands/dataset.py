@@ -26,6 +26,7 @@ from scrapy.commands import ScrapyCommand
 
 from crawler.compaction import CompactionError, InputError, MalformedLine, OutputError
 from crawler.dataset import LIBRARIES, REQUIREMENTS_FILE
+from crawler.wording import counted, one_line
 
 USAGE = "scrapy dataset RUNS [RUNS ...] -o DIR"
 
@@ -88,24 +89,16 @@ class Command(ScrapyCommand):
         except MalformedLine as error:
             return self._fail(1, str(error))
         except (CompactionError, OSError) as error:
-            return self._fail(1, f"cannot build {opts.output}: {_oneline(error)}")
+            return self._fail(1, f"cannot build {opts.output}: {one_line(error)}")
         for cut_line in built.located.cut_lines:
             print(f"dataset: warning: {cut_line}", file=sys.stderr)
         per_spider = ", ".join(f"{spider} {count}" for spider, count in built.articles.items())
         print(
-            f"read {_count(len(built.located.files), 'run file')}, {_count(built.located.records, 'record')}: "
-            f"{_count(len(built.located.articles), 'article')} ({per_spider}) in "
-            f"{_count(len(built.files), 'Parquet file')} -> {opts.output}"
+            f"read {counted(len(built.located.files), 'run file')}, {counted(built.located.records, 'record')}: "
+            f"{counted(len(built.located.articles), 'article')} ({per_spider}) in "
+            f"{counted(len(built.files), 'Parquet file')} -> {opts.output}"
         )
 
     def _fail(self, exitcode: int, message: str) -> None:
         print(f"dataset: {message}", file=sys.stderr)
         self.exitcode = exitcode
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
-
-
-def _oneline(error: BaseException) -> str:
-    return " ".join(str(error).split()) or type(error).__name__

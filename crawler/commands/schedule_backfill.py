@@ -41,6 +41,7 @@ from urllib.request import Request, urlopen
 from scrapy.commands import ScrapyCommand
 
 from crawler.arguments import iso_date
+from crawler.wording import one_line
 
 USAGE = "scrapy schedule_backfill --since YYYY-MM-DD --until YYYY-MM-DD --nodes URL[,URL...]"
 DEFAULT_STATE_DIR = "/var/lib/rfi-crawler/state"
@@ -145,7 +146,7 @@ class Node:
             raise NodeError(f"{self.name} answered {error.code} to {endpoint.split('?')[0]}", error.code) from None
         except (URLError, OSError) as error:
             reason = getattr(error, "reason", error)
-            raise NodeError(f"cannot reach {self.name}: {_oneline(reason)}") from None
+            raise NodeError(f"cannot reach {self.name}: {one_line(reason)}") from None
 
     def _json(self, body: bytes) -> dict:
         try:
@@ -153,7 +154,7 @@ class Node:
         except ValueError:
             raise NodeError(f"{self.name} answered something else than JSON: is it scrapyd?") from None
         if answer.get("status") != "ok":
-            raise NodeError(f"{self.name}: {_oneline(answer.get('message', answer))}")
+            raise NodeError(f"{self.name}: {one_line(answer.get('message', answer))}")
         return answer
 
 
@@ -327,7 +328,3 @@ class Command(ScrapyCommand):
     def _fail(self, exitcode: int, message: str) -> None:
         print(f"schedule_backfill: {message}", file=sys.stderr)
         self.exitcode = exitcode
-
-
-def _oneline(error: object) -> str:
-    return " ".join(str(error).split()) or type(error).__name__

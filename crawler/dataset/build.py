@@ -16,7 +16,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from crawler.compaction import InputError, OutputError, check_output, find_run_files, fsync_folder
+from crawler.compaction import InputError, OutputError, check_output, current_umask, find_run_files, fsync_folder
 from crawler.dataset import card, plots
 from crawler.dataset.locate import Located, locate, read_in_order
 from crawler.dataset.parquet import ROWS_PER_FILE, EditionFiles
@@ -60,7 +60,7 @@ def build_dataset(paths: list[str | os.PathLike], output: str | os.PathLike, com
         provenance = card.Provenance(command=command, files=files, records=located.records,
                                      cut_lines=len(located.cut_lines), rows_per_file=rows_per_file)
         (temporary / "README.md").write_text(card.render(editions, provenance), encoding="utf-8")
-        os.chmod(temporary, 0o777 & ~_umask())  # mkdtemp's 0700 would hide the dataset from other users
+        os.chmod(temporary, 0o777 & ~current_umask())  # mkdtemp's 0700 would hide the dataset from other users
         _sync_tree(temporary)
         _replace(temporary, output)
     except BaseException:
@@ -120,9 +120,3 @@ def _sync_tree(folder: Path) -> None:
             with open(os.path.join(root, name), "rb") as stream:
                 os.fsync(stream.fileno())
         fsync_folder(Path(root))
-
-
-def _umask() -> int:
-    umask = os.umask(0)
-    os.umask(umask)
-    return umask

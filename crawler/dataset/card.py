@@ -16,6 +16,7 @@ from crawler.dataset.parquet import ROWS_PER_GROUP
 from crawler.dataset.rows import SCHEMA
 from crawler.dataset.stats import EditionStats
 from crawler.editions import EDITIONS
+from crawler.wording import counted
 
 EDITION_OF_SPIDER = {SPIDERS[edition.code]: edition for edition in EDITIONS}
 PRETTY_NAME = "RFI Chinese service articles"
@@ -75,7 +76,7 @@ def _body(editions: dict[str, EditionStats], provenance: Provenance):
     yield ""
     yield (f"{total:,} articles of RFI's Chinese service (Radio France Internationale, "
            f"https://www.rfi.fr/), one row per article in its latest version, in "
-           f"{_count(len(editions), 'edition')}: " +
+           f"{counted(len(editions), 'edition')}: " +
            ", ".join(f"`{EDITION_OF_SPIDER[spider].code}` ({EDITION_OF_SPIDER[spider].script}, "
                      f"https://www.rfi.fr/{EDITION_OF_SPIDER[spider].code}/)" for spider in editions) + ".")
     yield ""
@@ -132,7 +133,7 @@ def _body(editions: dict[str, EditionStats], provenance: Provenance):
         yield (f"- Crawled from {_day(min(stats.first_crawled for stats in crawled))} "
                f"to {_day(max(stats.last_crawled for stats in crawled))}.")
     yield (f"- Run files read: {len(provenance.files):,}, holding {provenance.records:,} records"
-           + (f" ({_count(provenance.cut_lines, 'last line')} cut short by a stopped run, skipped)"
+           + (f" ({counted(provenance.cut_lines, 'last line')} cut short by a stopped run, skipped)"
               if provenance.cut_lines else "") + ".")
     yield ("- The latest version of each article (by `id`: the highest `version`, the later run file on a tie), "
            f"sorted by `published`, written with pyarrow in files of at most {provenance.rows_per_file:,} rows "
@@ -179,7 +180,3 @@ def _day(moment: datetime | None) -> str:
 
 def _percent(part: int, whole: int) -> str:
     return f"{100 * part / whole:.1f}%" if whole else "—"
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"

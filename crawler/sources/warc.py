@@ -13,6 +13,7 @@ from crawler.archives.warc_files import BadWarcFile, read_capture, record_heads
 from crawler.incremental import IncrementalState
 from crawler.items import Article
 from crawler.verdict import format_reasons, reasons
+from crawler.wording import counted
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +30,7 @@ class WarcSource:
             self.stop_source(str(error))
         if not newest:
             passed_over = format_reasons(reasons(self.stats, "archive/passed_over/"))
-            self.stop_source(f"no article of /{self.edition.code}/ in the {len(files)} WARC file{'s' * (len(files) != 1)} "
+            self.stop_source(f"no article of /{self.edition.code}/ in the {counted(len(files), 'WARC file')} "
                              f"(passed over: {passed_over})")
         state = IncrementalState.for_crawler(self.crawler)
         # In file order, so that the second pass reads each file forwards.

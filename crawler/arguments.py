@@ -38,8 +38,13 @@ class RunArguments:
 
     def month_in_window(self, year, month):
         first = date(year, month, 1)
-        last = date(year + month // 12, month % 12 + 1, 1)
+        last = next_month(first)
         return (self.since is None or last > self.since) and (self.until is None or first <= self.until)
+
+
+def next_month(day):
+    """The first day of the month after `day`'s."""
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
 SOURCES = ("rfi", "feedx", "archive", "wayback", "commoncrawl", "warc")

@@ -40,7 +40,7 @@ from urllib.request import Request, urlopen
 
 from scrapy.commands import ScrapyCommand
 
-from crawler.arguments import iso_date
+from crawler.arguments import iso_date, next_month
 from crawler.wording import one_line
 
 USAGE = "scrapy schedule_backfill --since YYYY-MM-DD --until YYYY-MM-DD --nodes URL[,URL...]"
@@ -80,7 +80,7 @@ def month_windows(since: date, until: date) -> list[Window]:
     while first <= until:
         last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
         windows.append(Window(first, min(last, until)))
-        first = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+        first = next_month(first)
     return windows
 
 

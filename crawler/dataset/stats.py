@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from crawler.arguments import next_month
 from crawler.dataset.rows import SCHEMA
 
 
@@ -64,7 +65,7 @@ def monthly_series(editions: dict[str, EditionStats]) -> tuple[list[date], dict[
     month, last = min(known), max(known)
     while month <= last:
         months.append(month)
-        month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+        month = next_month(month)
     series = {name: [float(stats.months[month]) if stats.months[month] else math.nan for month in months]
               for name, stats in editions.items()}
     return months, series

@@ -25,7 +25,7 @@ import sys
 from scrapy.commands import ScrapyCommand
 
 from crawler.compaction import CompactionError, InputError, MalformedLine, OutputError
-from crawler.dataset import LIBRARIES, REQUIREMENTS_FILE
+from crawler.dataset import LIBRARIES, REQUIREMENTS_FILE, ROWS_PER_FILE
 from crawler.wording import counted, one_line
 
 USAGE = "scrapy dataset RUNS [RUNS ...] -o DIR"
@@ -60,7 +60,7 @@ class Command(ScrapyCommand):
         )
         parser.add_argument(
             "--rows-per-file", metavar="N", type=int, default=None,
-            help="the most rows in one Parquet file (default 100,000)",
+            help=f"the most rows in one Parquet file (default {ROWS_PER_FILE:,})",
         )
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
@@ -75,7 +75,7 @@ class Command(ScrapyCommand):
         if opts.rows_per_file is not None and opts.rows_per_file < 1:
             return self._fail(2, f"--rows-per-file must be at least 1 (got {opts.rows_per_file})")
         try:
-            from crawler.dataset.build import ROWS_PER_FILE, build_dataset
+            from crawler.dataset.build import build_dataset
         except ModuleNotFoundError as error:
             if (error.name or "").partition(".")[0] not in LIBRARIES:
                 raise

@@ -18,3 +18,4 @@ the project never imports this package, so `scrapy crawl` runs without them.
 
 REQUIREMENTS_FILE = "requirements-dataset.txt"
 LIBRARIES = ("pyarrow", "matplotlib", "yaml")  # the modules REQUIREMENTS_FILE installs
+ROWS_PER_FILE = 100_000  # the most rows in one Parquet file, unless --rows-per-file says (parquet.py)

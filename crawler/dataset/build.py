@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from crawler.compaction import InputError, OutputError, check_output, current_umask, find_run_files, fsync_folder
-from crawler.dataset import card, plots
+from crawler.dataset import ROWS_PER_FILE, card, plots
 from crawler.dataset.locate import Located, locate, read_in_order
-from crawler.dataset.parquet import ROWS_PER_FILE, EditionFiles
+from crawler.dataset.parquet import EditionFiles
 from crawler.dataset.rows import RowError, to_row
 from crawler.dataset.stats import EditionStats
 from crawler.jsonl import MalformedLine

@@ -18,10 +18,10 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from crawler.dataset import ROWS_PER_FILE
 from crawler.dataset.rows import SCHEMA, RowError, to_table
 from crawler.jsonl import MalformedLine
 
-ROWS_PER_FILE = 100_000
 ROWS_PER_GROUP = 5_000
 BATCH_ROWS = 500
 COMPRESSION = "zstd"

@@ -1,17 +1,17 @@
 """Web archives on 127.0.0.1 for the end-to-end tests, each started and stopped by the test.
 
     Pywb(folder, [warc]) ........ a real pywb collection (`wb-manager init/add`, then `wayback`)
-    ArchiveSite() ............... the same for in-process runs (tests.inprocess.Site, answers by query too)
     ArchiveHost() ............... what Common Crawl and the Internet Archive serve, held in memory: a
                                   collinfo.json, CDX answers (chosen by query parameters), answers queued
                                   before them (503, 429), and files read by byte range like
-                                  data.commoncrawl.org (or answered whole, when whole_file_for_ranges)
+                                  data.commoncrawl.org
+    ArchiveSite() ............... the same for in-process runs (tests.inprocess.Site, answers by query too;
+                                  files answered whole to a Range, when whole_file_for_ranges)
 
 Answers are rendered by internet_archive_cdx() (output=json, header row first) and collinfo().
 """
 
 import json
-import socket
 import subprocess
 import sys
 import threading
@@ -23,18 +23,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
-from tests.conftest import stop
+from tests.conftest import free_port, stop
 from tests.inprocess import Site
 from tests.mirror.server import decode_path, decode_request_path
 
 BIN = Path(sys.executable).parent
 INTERNET_ARCHIVE_HEADER = ["urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length"]
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Pywb:
@@ -105,7 +99,6 @@ class ArchiveHost:
         self.routes = {}  # (path, frozenset of query items it must hold) -> (status, headers, body)
         self.queued = {}  # path -> deque of answers given before its routes
         self.files = {}  # path -> bytes, read by byte range
-        self.whole_file_for_ranges = False
         self.requests = []
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler_for(self))
@@ -152,7 +145,7 @@ class ArchiveHost:
 
     def file_answer(self, data, wanted):
         headers = {"Content-Type": "application/octet-stream"}
-        if not wanted or self.whole_file_for_ranges:
+        if not wanted:
             return 200, headers, data
         first, last = map(int, wanted.removeprefix("bytes=").split("-"))
         last = min(last, len(data) - 1)

@@ -5,6 +5,7 @@ import compileall
 import io
 import json
 import os
+import socket
 import subprocess
 import sys
 from contextlib import redirect_stderr, redirect_stdout
@@ -15,6 +16,7 @@ import jsonschema
 import pytest
 from scrapy.settings import Settings
 
+from tests.mirror.corpus import load_corpus
 from tests.scrapy_process import ScrapyProcess, run_scrapy
 
 REPO = Path(__file__).resolve().parent.parent
@@ -145,6 +147,13 @@ def run_command(command_class, *arguments):
     return CommandRun(command.exitcode, stdout.getvalue(), stderr.getvalue())
 
 
+def free_port():
+    """A TCP port free on 127.0.0.1 now, for a server a test starts as a process of its own."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def stop(process, within=10):
     """End a server a test started: asked to stop, then killed if it does not within `within` s."""
     if process is None or process.poll() is not None:
@@ -168,6 +177,14 @@ def corpus_path():
             pytest.fail(f"RFI_CORPUS={configured} has no feedx items (*.md)")
         pytest.skip(f"no real corpus at {path}; set RFI_CORPUS to run these tests")
     return path
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    """The real corpus's items, read by tests/mirror/corpus.py (test_rfi_tw has its own, in Traditional)."""
+    items = load_corpus(corpus_path())
+    assert len(items) >= 100
+    return items
 
 
 def seed_path():

@@ -7,36 +7,27 @@ byte-range server, on the hand-written fixtures (tests/test_archives_end_to_end.
 """
 
 import io
-from datetime import date
-from urllib.parse import unquote
+from datetime import date, timedelta
 
 import pytest
 
+from crawler.arguments import next_month
 from crawler.urls import article_date, article_id
-from tests.archive_servers import ArchiveSite, collinfo, internet_archive_cdx, pywb_cdx
+from tests.archive_servers import ArchiveSite, collinfo, pywb_cdx
 from tests.archives import Capture, noise, write_records
-from tests.conftest import corpus_path
 from tests.inprocess import Run
-from tests.mirror.corpus import corpus_spec, load_corpus
-from tests.mirror.render import absolute, render_article_page
+from tests.mirror.corpus import corpus_spec
+from tests.mirror.render import RFI_BASE as RFI, absolute, render_article_page
+from tests.test_commoncrawl_source import commoncrawl
 from tests.test_real_corpus import assert_matches, by_id
+from tests.test_wayback_source import archive, wayback
 
-RFI = "https://www.rfi.fr"
 WARC_NAME = "crawl-data/CC-MAIN-2024-33/segments/1/warc/CC-MAIN-20240801-00000.warc.gz"
-NO_DELAYS = {slot: {"delay": 0, "concurrency": 8}
-             for slot in ("wayback-cdx", "wayback-replay", "commoncrawl-index", "commoncrawl-data")}
 
 
 def capture_time(item):
     """Captured on the day of its URL, late: the capture's date and the article's are one day."""
     return article_date(absolute(RFI, item.path)) + "235900"
-
-
-@pytest.fixture(scope="module")
-def corpus():
-    items = load_corpus(corpus_path())
-    assert len(items) >= 100
-    return items
 
 
 @pytest.fixture(scope="module")
@@ -70,8 +61,7 @@ def a_month_of(corpus):
     """A window holding some of the corpus and not all: the month of its middle item."""
     middle = sorted(capture_time(item) for item in corpus)[len(corpus) // 2]
     since = date(int(middle[:4]), int(middle[4:6]), 1)
-    until = date(since.year + since.month // 12, since.month % 12 + 1, 1).replace(day=1)
-    until = date.fromordinal(until.toordinal() - 1)
+    until = next_month(since) - timedelta(days=1)
     chosen = in_window(corpus, since, until)
     assert 0 < len(chosen) < len(corpus)
     return since, until, chosen
@@ -99,23 +89,7 @@ def test_a_windowed_warc_run_gives_exactly_the_articles_of_its_window(corpus, wa
 
 def wayback_archive(warc, shape):
     """A Wayback archive in memory holding the WARC's captures: CDX at /coll/cdx, raw replay at /coll/."""
-    site = ArchiveSite()
-    captures = [capture for capture, _offset, _length in warc[1]]
-    for capture in captures:
-        site.add(f"/coll/{capture.timestamp}id_/{unquote(capture.url)}", capture.data,
-                 content_type=capture.content_type, status=capture.status)
-    if shape == "internet_archive":
-        site.add_answer("/coll/cdx", "1", query={"showNumPages": "true"}, content_type="text/plain")
-        site.add_answer("/coll/cdx", internet_archive_cdx(captures), query={"page": "0"})
-    else:
-        site.add_answer("/coll/cdx", pywb_cdx(warc[1], "corpus.warc.gz"), content_type="text/x-ndjson")
-    return site
-
-
-def wayback(site, **arguments):
-    return Run(site, settings={"RFI_BASE_URL": RFI, "WAYBACK_CDX_URL": site.base_url + "/coll/cdx",
-                               "WAYBACK_REPLAY_URL": site.base_url + "/coll/", "DOWNLOAD_SLOTS": NO_DELAYS},
-               source="wayback", **arguments)
+    return archive([capture for capture, _offset, _length in warc[1]], shape)
 
 
 @pytest.mark.parametrize("shape", ["internet_archive", "pywb"])
@@ -142,12 +116,6 @@ def common_crawl(warc):
     site.add_answer("/CC-MAIN-2024-33-index", pywb_cdx(warc[1], WARC_NAME), content_type="text/x-ndjson")
     site.add("/" + WARC_NAME, warc[0], content_type="application/octet-stream")
     return site
-
-
-def commoncrawl(site, **arguments):
-    return Run(site, settings={"RFI_BASE_URL": RFI, "COMMONCRAWL_INDEX_URL": site.base_url + "/collinfo.json",
-                               "COMMONCRAWL_DATA_URL": site.base_url + "/", "DOWNLOAD_SLOTS": NO_DELAYS},
-               source="commoncrawl", **arguments)
 
 
 def test_commoncrawl_gives_every_corpus_article_exactly(corpus, warc):

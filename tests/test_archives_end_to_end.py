@@ -19,6 +19,7 @@ from tests.test_wayback_source import (
     NEWEST,
     article_captures,
     assert_exact,
+    capture_url,
     non_article_captures,
     noise_captures,
     older_captures,
@@ -93,7 +94,7 @@ def test_collinfo_a_real_pywb_index_and_byte_ranges_give_every_article_exactly(p
                for filename, placed in ((WARC, placed_a), (FILE_B, placed_b)) for capture, offset, length in placed}
 
     def via(fixture, timestamp):
-        filename, offset, _length = records[(article_captures()[ARTICLES.index(fixture)].url, timestamp)]
+        filename, offset, _length = records[(capture_url(fixture), timestamp)]
         return f"{filename}#{offset}"
 
     assert_exact(result.items, ARTICLES, timestamp=newest_timestamp, source="commoncrawl", via=via)

@@ -23,6 +23,7 @@ from tests.test_wayback_source import (
     RFI,
     article_captures,
     assert_exact,
+    capture_url,
     noise_captures,
 )
 
@@ -82,15 +83,11 @@ def commoncrawl(site, settings=None, **arguments):
                source="commoncrawl", **arguments)
 
 
-def fixture_url(fixture):
-    return article_captures()[ARTICLES.index(fixture)].url
-
-
 def offsets_via(offsets):
     """The via each item must have: the file and offset of its newest capture, from crawl B or A."""
     def via(fixture, timestamp):
         filename = FILE_B if timestamp == NEWEST else FILE_A
-        return f"{filename}#{offsets[(filename, fixture_url(fixture))]}"
+        return f"{filename}#{offsets[(filename, capture_url(fixture))]}"
     return via
 
 

@@ -9,7 +9,6 @@ hand-written fixtures (tests/test_feedx_sources.py, tests/test_crawl_site.py).
 import re
 from datetime import datetime, timezone
 
-import pytest
 from xml.sax.saxutils import escape
 
 from crawler.urls import article_id
@@ -23,13 +22,6 @@ from tests.mirror.site import build_site
 FEEDX_BOILERPLATE = ("分享 :", "获取更多RSS", "feedx.net", "feedx.best", "rfi.my", "facebook.com", "whatsapp",
                      "twitter.com", "x.com/intent", "Array", "继续浏览后续", "举报广告")
 MARKUP = re.compile(r"<[a-zA-Z/!]|&(?:[a-zA-Z]+|#\d+|#x[0-9a-fA-F]+);")
-
-
-@pytest.fixture(scope="module")
-def corpus():
-    items = load_corpus(corpus_path())
-    assert len(items) >= 100
-    return items
 
 
 # Short labels ("广告", "分享") are also ordinary words: a block must not be one, but may contain one.

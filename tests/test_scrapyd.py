@@ -12,7 +12,6 @@ import base64
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -31,7 +30,7 @@ pytest.importorskip("scrapyd_client",
 
 from crawler.commands.dataset import Command as DatasetCommand  # noqa: E402
 from crawler.commands.schedule_backfill import Command as ScheduleBackfillCommand  # noqa: E402
-from tests.conftest import REPO, VALIDATOR, run_command, stop  # noqa: E402
+from tests.conftest import REPO, VALIDATOR, free_port, run_command, stop  # noqa: E402
 from tests.fixtures.articles import ARTICLES  # noqa: E402
 from tests.mirror.server import Mirror  # noqa: E402
 from tests.mirror.site import build_site  # noqa: E402
@@ -40,12 +39,6 @@ PROJECT = "rfi_crawler"  # scrapy.cfg's [deploy] project
 EXPECTED_FIELDS = ("title", "lede", "paragraphs", "published", "modified", "image", "authors", "tags", "section")
 JOB_TIMEOUT = 120
 USERNAME, PASSWORD = "rfi", "p@ss:word"  # characters a URL must percent-encode
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Scrapyd:

@@ -32,6 +32,11 @@ def rfi_url(path):
     return absolute(RFI, path)
 
 
+def capture_url(fixture):
+    """The URL a capture of the fixture's page records, percent-encoded as a Capture writes it."""
+    return Capture(rfi_url(fixture.spec.path), "").url
+
+
 def article_captures(timestamp=NEWEST):
     return [Capture(rfi_url(fixture.spec.path), render_article_page(fixture.spec), timestamp) for fixture in ARTICLES]
 

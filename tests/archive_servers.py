@@ -31,6 +31,16 @@ BIN = Path(sys.executable).parent
 INTERNET_ARCHIVE_HEADER = ["urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length"]
 
 
+def pywb_collection(folder, collection, warcs):
+    """`wb-manager init COLLECTION`, then `add COLLECTION WARC...`, in folder: pywb indexes the WARCs.
+    Returns the collection's CDXJ index."""
+    for command in (["init", collection], ["add", collection, *map(str, warcs)]):
+        done = subprocess.run([str(BIN / "wb-manager"), *command], cwd=folder, capture_output=True, text=True,
+                              timeout=120)
+        assert done.returncode == 0, f"wb-manager {command[0]}: {done.stderr[-2000:]}"
+    return Path(folder) / "collections" / collection / "indexes" / "index.cdxj"
+
+
 class Pywb:
     """`with Pywb(tmp_path, [warc]) as pywb:` a collection holding the WARCs, served by `wayback` on loopback
     until the block ends; pywb.cdx_url and pywb.replay_url are the settings a source=wayback run takes."""
@@ -57,8 +67,7 @@ class Pywb:
 
     def __enter__(self):
         self.folder.mkdir(parents=True, exist_ok=True)
-        for command in (["init", self.collection], ["add", self.collection, *self.warcs]):
-            subprocess.run([str(BIN / "wb-manager"), *command], cwd=self.folder, check=True, capture_output=True)
+        pywb_collection(self.folder, self.collection, self.warcs)
         self.log = open(self.folder / "wayback.log", "wb")
         self.process = subprocess.Popen([str(BIN / "wayback"), "-p", str(self.port), "-b", "127.0.0.1"],
                                         cwd=self.folder, stdout=self.log, stderr=subprocess.STDOUT)

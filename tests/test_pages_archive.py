@@ -10,8 +10,6 @@ import json
 import os
 import random
 import signal
-import subprocess
-import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -28,6 +26,7 @@ from crawler.archives.pages_archive import PagesArchive
 from crawler.verdict import run_failure
 from crawler.run_checks import RunRefused
 from crawler.spiders.rfi_cn import RfiCnSpider
+from tests.archive_servers import pywb_collection
 from tests.conftest import run_crawl, start_crawl
 from tests.fixtures.articles import ARTICLES
 from tests.inprocess import PROJECT_SETTINGS
@@ -275,12 +274,8 @@ def test_the_live_run_keeps_every_page_it_read(live_run):
 def test_pywb_indexes_the_archive(live_run, tmp_path):
     _, pages, mirror, built = live_run
     [file] = sorted(pages.iterdir())
-    wb_manager = str(Path(sys.executable).with_name("wb-manager"))
-    for command in ([wb_manager, "init", "pages"], [wb_manager, "add", "pages", str(file)]):
-        done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120)
-        assert done.returncode == 0, done.stderr[-2000:]
     # wb-manager writes one CDXJ line per response record: "<SURT> <timestamp> <JSON>".
-    lines = (tmp_path / "collections" / "pages" / "indexes" / "index.cdxj").read_text().splitlines()
+    lines = pywb_collection(tmp_path, "pages", [file]).read_text().splitlines()
     entries = [json.loads(line.split(" ", 2)[2]) for line in lines]
     articles = sorted(entry["url"] for entry in entries if entry["mime"] == "text/html")
     assert articles == sorted(built.articles.values())

@@ -93,6 +93,16 @@ def test_not_configured_without_pages_archive():
         PagesArchive.from_crawler(crawler)
 
 
+def test_a_run_from_a_web_archive_keeps_no_pages_and_asks_nothing_of_the_folder(tmp_path):
+    taken = tmp_path / "a-file"  # a folder it could not write
+    taken.write_text("x")
+    crawler = crawler_with({"PAGES_ARCHIVE": str(taken)})
+    crawler.spider = RfiCnSpider.from_crawler(crawler, source="wayback")
+    with pytest.raises(NotConfigured) as off:
+        PagesArchive.from_crawler(crawler)
+    assert str(off.value) == "PAGES_ARCHIVE keeps the pages of live crawls of the site; source=wayback writes none"
+
+
 def test_a_folder_that_cannot_be_written_refuses_the_run_with_one_line(tmp_path):
     taken = tmp_path / "a-file"
     taken.write_text("x")

@@ -57,7 +57,6 @@ class PagesArchive:
         self.descriptor = None
         self.written = 0
         self.failure = None
-        self.keeping = True
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -65,6 +64,12 @@ class PagesArchive:
         folder = settings.get("PAGES_ARCHIVE")
         if not folder:
             raise NotConfigured("PAGES_ARCHIVE is not set")
+        # Made after the spider, whose arguments say where its pages come from. Web archives and feedx
+        # keep their own copies; what this archive is for is the pages of rfi.fr itself.
+        run = getattr(crawler.spider, "run", None)
+        if run is not None and run.source != "rfi":
+            raise NotConfigured(f"PAGES_ARCHIVE keeps the pages of live crawls of the site; source={run.source} "
+                                "writes none")
         check_folder(folder)
         max_bytes = int(settings.getfloat("PAGES_ARCHIVE_MAX_MB") * MIB)
         archive = cls(folder, max_bytes, crawler.spidercls.name, crawler.stats, settings.get("RFI_BASE_URL"))
@@ -74,19 +79,12 @@ class PagesArchive:
         return archive
 
     def spider_opened(self, spider):
-        run = getattr(spider, "run", None)
-        if run is not None and run.source != "rfi":
-            # Web archives and feedx keep their own copies; what this archive is for is the pages
-            # of rfi.fr itself, which a later `-a warc=` run reads again.
-            logger.info("PAGES_ARCHIVE keeps the pages of live crawls of the site; source=%s writes none", run.source)
-            self.keeping = False
-            return
         self.run_time = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S")
         self.stats.set_value("pages_archive/records", 0)
         self.stats.set_value("pages_archive/files", 0)
 
     def response_received(self, response, request, spider):
-        if not self.keeping or self.failure or urlsplit(response.url).scheme not in ("http", "https"):
+        if self.failure or urlsplit(response.url).scheme not in ("http", "https"):
             return
         fetched_at = datetime.now(timezone.utc)
         try:

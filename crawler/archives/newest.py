@@ -29,6 +29,10 @@ class NewestCaptures:
         url = self.article_urls.article_or_none(target_url)
         if url is None:
             return self.pass_over(self.why_not_an_article(target_url))
+        return self.offer_article(url, timestamp, reference)
+
+    def offer_article(self, url, timestamp, reference):
+        """offer() of a URL that is an article's already, as ArticleURLs.article_or_none gave it."""
         if not self.run.in_window(article_date(url)) or (
                 self.window_bounds_captures and not self.run.in_window(str(timestamp)[:8])):
             return self.pass_over("outside_window")

@@ -42,11 +42,13 @@ class WarcSource:
         records = 0
         for head in record_heads(path, wanted=self.on_the_site):
             records += 1
-            reason = self.why_not_a_page_capture(head, newest)
+            # Records of other hosts (most of a crawl's) are told apart without a canonical URL.
+            url = self.article_urls.article_or_none(head.target_url) if head.examined and not head.cut else None
+            reason = self.why_not_a_page_capture(head, url, newest)
             if reason:
                 newest.pass_over(reason)
             else:
-                newest.offer(head.target_url, head.timestamp, head.where)
+                newest.offer_article(url, head.timestamp, head.where)
         self.stats.inc_value("warc/capture_records", records)
         logger.info("Read %s: %d response and revisit records", path, records)
 
@@ -56,14 +58,14 @@ class WarcSource:
         except ValueError:
             return False
 
-    def why_not_a_page_capture(self, head, newest):
-        """Why a capture record cannot give this edition's article page, or None: whose page it is comes first,
-        then what the archive kept of it. The window and older captures are NewestCaptures' to judge."""
+    def why_not_a_page_capture(self, head, url, newest):
+        """Why a capture record cannot give this edition's article page, or None: whose page it is comes first
+        (`url`: the article's, or None), then what the archive kept of it. The window and older captures are
+        NewestCaptures' to judge."""
         if head.cut:
             logger.warning("%s ends inside a record: it is passed over as truncated", head.where.path)
             return "truncated"
-        # Not on the site's hosts (most records of a crawl, told apart without a canonical URL), or not an article.
-        if not head.examined or self.article_urls.article_or_none(head.target_url) is None:
+        if url is None:  # not on the site's hosts, or not an article
             return newest.why_not_an_article(head.target_url)
         if head.revisit:
             return "revisit"

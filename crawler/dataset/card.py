@@ -11,14 +11,13 @@ from pathlib import Path
 
 import yaml
 
-from crawler.dataset.locate import SPIDERS
 from crawler.dataset.parquet import ROWS_PER_GROUP
 from crawler.dataset.rows import SCHEMA
 from crawler.dataset.stats import EditionStats
 from crawler.editions import EDITIONS
 from crawler.wording import counted
 
-EDITION_OF_SPIDER = {SPIDERS[edition.code]: edition for edition in EDITIONS}
+EDITION_OF_SPIDER = {edition.spider: edition for edition in EDITIONS}
 PRETTY_NAME = "RFI Chinese service articles"
 MONTH_PLOT = "plots/articles_per_month.png"
 COVERAGE_PLOT = "plots/field_coverage.png"

@@ -18,7 +18,7 @@ from crawler.editions import EDITIONS
 from crawler.jsonl import CutLine, MalformedLine, value_at
 
 # The spider that crawls each edition: spiders are named rfi_<edition> (crawler/spiders).
-SPIDERS = {edition.code: f"rfi_{edition.code}" for edition in EDITIONS}
+SPIDERS = {edition.code: edition.spider for edition in EDITIONS}
 
 
 class ChangedInput(CompactionError):

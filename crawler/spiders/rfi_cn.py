@@ -5,5 +5,5 @@ from crawler.spiders.rfi import RfiSpider
 
 
 class RfiCnSpider(RfiSpider):
-    name = "rfi_cn"
+    name = CN.spider
     edition = CN

@@ -5,5 +5,5 @@ from crawler.spiders.rfi import RfiSpider
 
 
 class RfiTwSpider(RfiSpider):
-    name = "rfi_tw"
+    name = TW.spider
     edition = TW

@@ -25,7 +25,6 @@ import argparse
 import io
 import itertools
 import json
-import os
 import random
 import shutil
 import string
@@ -122,7 +121,7 @@ def iterate(library: str, path: str) -> int:
 def measure_iteration(library: str, path: Path, work: Path) -> dict:
     report = work / f"{library}.json"
     subprocess.run([sys.executable, "-m", "bench.warc_scan", "--iterate", library, str(path), str(report)],
-                   check=True, cwd=REPO, env=child_env())
+                   check=True, cwd=REPO)  # -m from REPO: the project is importable
     return json.loads(report.read_text())
 
 
@@ -133,18 +132,13 @@ def measure_scan(path: Path, work: Path) -> dict:
     output.unlink(missing_ok=True)
     command = [sys.executable, "-m", "bench.measure", str(report), "--", "crawl", "rfi_cn", "-a", f"warc={path}",
                "-O", str(output), "-s", f"RFI_BASE_URL={RFI}", "-s", f"STATE_DIR={state}", "-s", "LOG_LEVEL=WARNING"]
-    process = subprocess.run(command, cwd=REPO, env=child_env(), capture_output=True, text=True)
+    process = subprocess.run(command, cwd=REPO, capture_output=True, text=True)
     measured = json.loads(report.read_text())
     if measured["exit_code"] != 0:
         raise SystemExit(f"the scan of {path} failed:\n{process.stderr[-3000:]}")
     with open(output, encoding="utf-8") as lines:
         measured["items"] = sum(1 for _ in lines)
     return measured
-
-
-def child_env() -> dict:
-    extra = os.environ.get("PYTHONPATH")
-    return {**os.environ, "PYTHONPATH": str(REPO) + (os.pathsep + extra if extra else "")}
 
 
 def read_through(path: Path):
